@@ -1,0 +1,60 @@
+"""Reads of police records, always for a named user. Police intelligence is seen by the
+force's intelligence roles only; to anyone else it does not exist (404)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from portal.access import require_role
+from portal.accounts.roles import POLICE_DATA_ROLES
+from portal.audit.models import AccessAction
+from portal.audit.services import record_access
+
+from .models import Nominal
+
+
+def nominal_list_for_user(*, user, query: str = "", request=None, limit: int = 100) -> tuple[list[Nominal], int]:
+    """Nominals matching `query` (id, surname or forenames), first `limit`, and the total.
+
+    Records the list or search with the query and the number of rows shown.
+    """
+    require_role(user=user, roles=POLICE_DATA_ROLES, request=request, object_type="analytics.nominal")
+    queryset: QuerySet[Nominal] = Nominal.objects.all()
+    query = query.strip()
+    if query:
+        queryset = queryset.filter(
+            Q(nominal_id__iexact=query) | Q(surname__icontains=query) | Q(forenames__icontains=query)
+        )
+    total = queryset.count()
+    rows = list(queryset.order_by("surname", "forenames", "nominal_id")[:limit])
+    record_access(
+        action=AccessAction.SEARCH if query else AccessAction.LIST,
+        request=request,
+        actor=user,
+        object_type="analytics.nominal",
+        query=query,
+        result_count=len(rows),
+    )
+    return rows, total
+
+
+def nominal_get_for_user(*, user, nominal_id: str, request=None) -> Nominal:
+    require_role(user=user, roles=POLICE_DATA_ROLES, request=request, object_type="analytics.nominal", object_id=nominal_id)
+    nominal = Nominal.objects.filter(pk=nominal_id).first()
+    if nominal is None:
+        record_access(
+            action=AccessAction.REFUSED,
+            request=request,
+            actor=user,
+            object_type="analytics.nominal",
+            object_id=nominal_id,
+            reason="not found",
+        )
+        raise Http404
+    record_access(action=AccessAction.VIEW, request=request, actor=user, obj=nominal)
+    return nominal
+
+
+def nominal_records(nominal: Nominal) -> QuerySet:
+    return nominal.record_links.select_related("record").order_by("-record__recorded_at", "record_id")

@@ -1,0 +1,36 @@
+"""The menu a user sees follows their role."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from .roles import (
+    ADMIN_ROLES,
+    AUDIT_ROLES,
+    CASE_ROLES,
+    POLICE_DATA_ROLES,
+    role_has,
+)
+
+# (label, url name, roles that see it). Later areas add their entries here.
+MENU = [
+    ("Home", "home", None),
+    ("Nominals", "analytics:nominal_list", POLICE_DATA_ROLES),
+    ("Cases", "safeguarding:case_list", CASE_ROLES),
+    ("Audit trail", "audit:event_list", AUDIT_ROLES),
+    ("Administration", "admin:index", ADMIN_ROLES),
+]
+
+
+def menu_for(user) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    return [
+        {"label": label, "url": reverse(name)}
+        for label, name, roles in MENU
+        if roles is None or role_has(user, roles)
+    ]
+
+
+def navigation(request) -> dict:
+    return {"menu": menu_for(request.user)}

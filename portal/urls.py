@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from analytics.api import NominalViewSet
+from portal.accounts import views as account_views
+from safeguarding.api import CaseViewSet
+
+from . import health
+
+router = DefaultRouter()
+router.register("cases", CaseViewSet, basename="case")
+router.register("nominals", NominalViewSet, basename="nominal")
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("portal.accounts.urls")),
+    path("audit/", include("portal.audit.urls")),
+    path("", include("analytics.urls")),
+    path("", include("safeguarding.urls")),
+    path("api/", include(router.urls)),
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+]

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SafeguardingConfig(AppConfig):
+    name = "safeguarding"
+    verbose_name = "Safeguarding"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from .models import Case
+
+        auditlog.register(Case)

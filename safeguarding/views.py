@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from portal.access import Access, require_role, shares_of
+from portal.accounts.models import Agency
+from portal.accounts.roles import POLICE_DATA_ROLES
+
+from . import services
+from .forms import CaseForm, CaseSummaryForm, ShareForm
+from .selectors import case_get_for_user, case_list_for_user, record_case_list
+
+
+@login_required
+def case_list(request):
+    query = request.GET.get("q", "")[:100]
+    cases = case_list_for_user(user=request.user, query=query, request=request)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    record_case_list(user=request.user, query=query, shown=len(page.object_list), request=request)
+    return render(request, "safeguarding/case_list.html", {"page": page, "q": query})
+
+
+@login_required
+def case_detail(request, case_id: int):
+    case = case_get_for_user(user=request.user, case_id=case_id, request=request)
+    return render(request, "safeguarding/case_detail.html", {"case": case})
+
+
+@login_required
+def case_create(request):
+    require_role(user=request.user, roles=POLICE_DATA_ROLES, request=request, object_type="safeguarding.case")
+    form = CaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_create(actor=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Case {case.reference} opened and shared with {case.local_authority}.")
+            return redirect("safeguarding:case_detail", case_id=case.pk)
+    return render(request, "safeguarding/case_form.html", {"form": form})
+
+
+@login_required
+def case_edit(request, case_id: int):
+    case = case_get_for_user(user=request.user, case_id=case_id, level=Access.WRITE, request=request)
+    form = CaseSummaryForm(request.POST or None, initial={"summary": case.summary})
+    if request.method == "POST" and form.is_valid():
+        services.case_update(case=case, summary=form.cleaned_data["summary"])
+        messages.success(request, "Case updated.")
+        return redirect("safeguarding:case_detail", case_id=case.pk)
+    return render(request, "safeguarding/case_edit.html", {"case": case, "form": form})
+
+
+@login_required
+def case_sharing(request, case_id: int):
+    case = case_get_for_user(user=request.user, case_id=case_id, level=Access.WRITE, request=request)
+    form = ShareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_share(
+                actor=request.user,
+                case=case,
+                agency=form.cleaned_data["agency"],
+                level=form.access_level(),
+                request=request,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, error.messages[0] if isinstance(error, ValidationError) else str(error))
+        else:
+            messages.success(request, f"Shared with {form.cleaned_data['agency']}.")
+            return redirect("safeguarding:case_sharing", case_id=case.pk)
+    return render(request, "safeguarding/case_sharing.html", {"case": case, "form": form, "shares": shares_of(case)})
+
+
+@login_required
+@require_POST
+def case_unshare(request, case_id: int, agency_id: int):
+    case = case_get_for_user(user=request.user, case_id=case_id, level=Access.WRITE, request=request)
+    agency = get_object_or_404(Agency, pk=agency_id)
+    level = Access.WRITE if request.POST.get("level") == "write" else Access.READ
+    try:
+        services.case_unshare(actor=request.user, case=case, agency=agency, level=level, request=request)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{agency} no longer has {level.name.lower()} access.")
+    return redirect("safeguarding:case_sharing", case_id=case.pk)

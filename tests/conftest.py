@@ -1,0 +1,122 @@
+"""Shared fixtures: the personas every rule is tested against, and the real services.
+
+`make test-services` sets PORTAL_SERVICES=1 with DATABASE_URL and REDIS_URL. Then PostgreSQL and
+Redis must answer before anything runs: a missing service stops the whole run with a message,
+it never turns into skipped tests.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+
+SERVICES = os.environ.get("PORTAL_SERVICES") == "1"
+
+
+def pytest_configure(config) -> None:
+    if not SERVICES:
+        return
+    problems = []
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        problems.append("DATABASE_URL must point at PostgreSQL (postgres://...)")
+    else:
+        import psycopg
+
+        url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+        try:
+            psycopg.connect(url, connect_timeout=3).close()
+        except Exception as error:
+            problems.append(f"PostgreSQL at {url} did not answer: {error}")
+    try:
+        import redis
+
+        redis.Redis.from_url(os.environ.get("REDIS_URL", ""), socket_connect_timeout=3).ping()
+    except Exception as error:
+        problems.append(f"Redis at REDIS_URL={os.environ.get('REDIS_URL')!r} did not answer: {error}")
+    if problems:
+        pytest.exit("Services needed by `make test-services` are missing:\n  " + "\n  ".join(problems), returncode=3)
+
+
+def require_services() -> None:
+    """Call from a fixture of a test marked `services`: fail (never skip) outside test-services."""
+    if not SERVICES:
+        pytest.fail("This test needs the real services: run it with `make test-services`.")
+
+
+class Personas:
+    """The people the rules are tested against, all created through the real services."""
+
+    def __init__(self) -> None:
+        from portal.accounts.models import Agency
+        from portal.accounts.roles import Role
+        from portal.accounts.services import user_create
+
+        agencies = {agency.code: agency for agency in Agency.objects.all()}
+        self.agencies = agencies
+
+        def make(username: str, role: str, agency: str):
+            return user_create(username=username, password="x", agency=agencies[agency], role=role, validate=False)
+
+        self.analyst = make("analyst", Role.ANALYST, "wmp")
+        self.supervisor = make("supervisor", Role.INTELLIGENCE_SUPERVISOR, "wmp")
+        self.mash_birmingham = make("mash.birmingham", Role.MASH_PRACTITIONER, "birmingham")
+        self.mash_coventry = make("mash.coventry", Role.MASH_PRACTITIONER, "coventry")
+        self.mash_manager = make("mashmanager.birmingham", Role.MASH_MANAGER, "birmingham")
+        self.panel_member = make("panel", Role.PANEL_MEMBER, "birmingham")
+        self.partner_health = make("partner.health", Role.PARTNER_PRACTITIONER, "health")
+        self.outsider = make("partner.education", Role.PARTNER_PRACTITIONER, "education")
+        self.auditor = make("auditor", Role.AUDITOR, "wmp")
+        self.spoc = make("spoc", Role.SPOC, "wmp")
+        self.provider_spoc = make("provider.spoc", Role.PROVIDER_SPOC, "provider-northmoor")
+        self.administrator = make("admin", Role.ADMINISTRATOR, "wmp")
+        self.administrator.is_staff = self.administrator.is_superuser = True
+        self.administrator.save()
+
+    def all(self) -> dict:
+        return {name: value for name, value in vars(self).items() if name != "agencies"}
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    return Personas()
+
+
+@pytest.fixture
+def nominal(db):
+    from analytics.models import Nominal, Record, RecordNominal
+
+    person = Nominal.objects.create(
+        nominal_id="N-TEST-1",
+        surname="Harbottle",
+        forenames="Reece",
+        date_of_birth=date(2010, 5, 1),
+        local_authority="Birmingham",
+        flags="LAC",
+    )
+    record = Record.objects.create(
+        record_id="R-TEST-1", source="IMS", recorded_at=date(2026, 5, 1), text="Runner for a county line"
+    )
+    RecordNominal.objects.create(record=record, nominal=person, role="SUBJECT")
+    return person
+
+
+@pytest.fixture
+def child_case(personas):
+    """A Birmingham child's case opened by the analyst: WMP and Birmingham write, health reads."""
+    from portal.access import Access
+    from safeguarding.models import CaseKind
+    from safeguarding.services import case_create, case_share
+
+    case = case_create(
+        actor=personas.analyst,
+        kind=CaseKind.CHILD,
+        forenames="Reece",
+        surname="Harbottle",
+        date_of_birth=date(2010, 5, 1),
+        local_authority=personas.agencies["birmingham"],
+        summary="Seen running for a deal line.",
+    )
+    case_share(actor=personas.supervisor, case=case, agency=personas.agencies["health"], level=Access.READ)
+    return case

@@ -1,0 +1,83 @@
+"""Every URL that shows personal data leaves an access event, and every such URL is listed here:
+a new page that shows personal data fails this test until it is audited and listed."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from portal.audit.models import AccessAction, AccessEvent
+
+# url name -> (persona, how to build the URL, the action it must record)
+AUDITED_PAGES = {
+    "analytics:nominal_list": ("analyst", lambda n, c: reverse("analytics:nominal_list"), AccessAction.LIST),
+    "analytics:nominal_detail": ("analyst", lambda n, c: reverse("analytics:nominal_detail", args=[n.pk]), AccessAction.VIEW),
+    "nominal-list": ("analyst", lambda n, c: reverse("nominal-list") + "?q=Harb", AccessAction.SEARCH),
+    "nominal-detail": ("analyst", lambda n, c: reverse("nominal-detail", args=[n.pk]), AccessAction.VIEW),
+    "safeguarding:case_list": ("mash_birmingham", lambda n, c: reverse("safeguarding:case_list"), AccessAction.LIST),
+    "safeguarding:case_detail": ("partner_health", lambda n, c: reverse("safeguarding:case_detail", args=[c.pk]), AccessAction.VIEW),
+    "safeguarding:case_edit": ("outsider", lambda n, c: reverse("safeguarding:case_edit", args=[c.pk]), AccessAction.REFUSED),
+    "safeguarding:case_sharing": ("partner_health", lambda n, c: reverse("safeguarding:case_sharing", args=[c.pk]), AccessAction.REFUSED),
+    "case-list": ("mash_birmingham", lambda n, c: reverse("case-list") + "?q=Harb", AccessAction.SEARCH),
+    "case-detail": ("mash_manager", lambda n, c: reverse("case-detail", args=[c.pk]), AccessAction.VIEW),
+    "audit:event_list": ("auditor", lambda n, c: reverse("audit:event_list"), AccessAction.LIST),
+}
+# Pages that show no personal data of anyone but the signed-in user.
+NOT_PERSONAL = {
+    "home", "accounts:login", "accounts:logout", "accounts:two_factor", "healthz", "readyz",
+    "api-root", "safeguarding:case_create", "safeguarding:case_unshare",
+}
+
+
+def _url_names(resolver=None, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue  # the admin site shows agencies and users only (case models are not registered)
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(namespace + pattern.name)
+    return names
+
+
+def test_every_url_is_either_audited_or_declared_not_personal():
+    unlisted = _url_names() - set(AUDITED_PAGES) - NOT_PERSONAL
+    assert not unlisted, f"URLs with no audit rule: {sorted(unlisted)}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(AUDITED_PAGES))
+def test_each_access_leaves_an_entry(client, personas, nominal, child_case, url_name):
+    persona, build_url, action = AUDITED_PAGES[url_name]
+    user = getattr(personas, persona)
+    client.force_login(user)
+    before = AccessEvent.objects.count()
+    response = client.get(build_url(nominal, child_case), HTTP_USER_AGENT="pytest", REMOTE_ADDR="10.0.0.7")
+    assert response.status_code in (200, 403, 404)
+    events = AccessEvent.objects.order_by("id")[before:]
+    matching = [e for e in events if e.action == action and e.actor_id == user.pk]
+    assert matching, f"{url_name} left {[(e.action, e.actor_username) for e in events]}"
+    event = matching[-1]
+    assert event.ip_address == "10.0.0.7" and event.user_agent == "pytest" and event.path
+    if action in (AccessAction.LIST, AccessAction.SEARCH):
+        assert event.result_count is not None
+
+
+@pytest.mark.django_db
+def test_search_records_the_query_and_rows_shown(client, personas, nominal):
+    client.force_login(personas.analyst)
+    client.get(reverse("analytics:nominal_list"), {"q": "Harbottle"})
+    event = AccessEvent.objects.filter(action=AccessAction.SEARCH).latest("id")
+    assert (event.query, event.result_count, event.object_type) == ("Harbottle", 1, "analytics.nominal")
+
+
+@pytest.mark.django_db
+def test_refused_attempt_names_the_object_but_shows_nothing(client, personas, child_case):
+    client.force_login(personas.mash_coventry)
+    client.get(reverse("safeguarding:case_detail", args=[child_case.pk]))
+    event = AccessEvent.objects.filter(action=AccessAction.REFUSED).latest("id")
+    assert event.actor == personas.mash_coventry
+    assert (event.object_type, event.object_id) == ("safeguarding.case", str(child_case.pk))
+    assert event.object_repr == ""  # a refusal must not copy the record's contents into the trail
