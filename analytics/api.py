@@ -17,7 +17,9 @@ class NominalViewSet(viewsets.ViewSet):
     lookup_value_regex = r"[^/]+"
 
     def list(self, request):
-        nominals, total = nominal_list_for_user(user=request.user, query=request.query_params.get("q", ""), request=request)
+        nominals, total = nominal_list_for_user(
+            user=request.user, query=request.query_params.get("q", ""), request=request
+        )
         return Response({"count": total, "results": NominalSerializer(nominals, many=True).data})
 
     def retrieve(self, request, pk=None):

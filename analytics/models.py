@@ -63,9 +63,7 @@ class RecordNominal(models.Model):
     role = models.CharField(max_length=32)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["record", "nominal", "role"], name="record_nominal_role_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["record", "nominal", "role"], name="record_nominal_role_unique")]
 
     def __str__(self) -> str:
         return f"{self.nominal_id} {self.role} on {self.record_id}"
@@ -79,9 +77,7 @@ class Association(models.Model):
     kind = models.CharField(max_length=32, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["nominal_a", "nominal_b", "kind"], name="association_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["nominal_a", "nominal_b", "kind"], name="association_unique")]
 
     def __str__(self) -> str:
         return f"{self.nominal_a_id} ~ {self.nominal_b_id} ({self.kind})"
@@ -94,9 +90,7 @@ class SocMembership(models.Model):
     nominal = models.ForeignKey(Nominal, on_delete=models.CASCADE, related_name="soc_memberships")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["soc_group_id", "nominal"], name="soc_membership_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["soc_group_id", "nominal"], name="soc_membership_unique")]
 
     def __str__(self) -> str:
         return f"{self.nominal_id} in {self.soc_group_id}"
@@ -126,6 +120,9 @@ class HarmEntry(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["table", "offence_code"], name="harm_entry_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.offence_code}: {self.cchi_days} days, ONS {self.ons_weight}"
 
 
 class ImportBatch(models.Model):

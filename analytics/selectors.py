@@ -40,7 +40,9 @@ def nominal_list_for_user(*, user, query: str = "", request=None, limit: int = 1
 
 
 def nominal_get_for_user(*, user, nominal_id: str, request=None) -> Nominal:
-    require_role(user=user, roles=POLICE_DATA_ROLES, request=request, object_type="analytics.nominal", object_id=nominal_id)
+    require_role(
+        user=user, roles=POLICE_DATA_ROLES, request=request, object_type="analytics.nominal", object_id=nominal_id
+    )
     nominal = Nominal.objects.filter(pk=nominal_id).first()
     if nominal is None:
         record_access(

@@ -148,7 +148,9 @@ def access_grant(*, actor, target, level: Access, agency=None, user=None, reques
 
 
 @transaction.atomic
-def access_revoke(*, actor, target: models.Model, agency=None, user=None, level: Access = Access.READ, request=None) -> None:
+def access_revoke(
+    *, actor, target: models.Model, agency=None, user=None, level: Access = Access.READ, request=None
+) -> None:
     """Withdraw access. Revoking READ removes WRITE too; revoking WRITE leaves READ."""
     grantee = _grantee(agency, user)
     model = type(target)

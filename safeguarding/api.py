@@ -39,7 +39,9 @@ class CaseViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return case_list_for_user(user=self.request.user, query=self.request.query_params.get("q", ""), request=self.request)
+        return case_list_for_user(
+            user=self.request.user, query=self.request.query_params.get("q", ""), request=self.request
+        )
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())

@@ -49,11 +49,11 @@ class Personas:
     """The people the rules are tested against, all created through the real services."""
 
     def __init__(self) -> None:
-        from portal.accounts.models import Agency
         from portal.accounts.roles import Role
-        from portal.accounts.services import user_create
+        from portal.accounts.services import agencies_seed, user_create
 
-        agencies = {agency.code: agency for agency in Agency.objects.all()}
+        # Transactional tests flush the seeded agencies, so seed them again when needed.
+        agencies = agencies_seed()
         self.agencies = agencies
 
         def make(username: str, role: str, agency: str):
@@ -120,3 +120,105 @@ def child_case(personas):
     )
     case_share(actor=personas.supervisor, case=case, agency=personas.agencies["health"], level=Access.READ)
     return case
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on the test database and the real Redis broker.
+
+    Tests using it must use `transactional_db` so that what they write is committed and the
+    worker, a separate process, can see it.
+    """
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.db import connection
+
+    require_services()
+    from portal.celery import app
+
+    root = Path(__file__).resolve().parents[1]
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    log_path = root / "var" / "test-celery-worker.log"
+    log_path.parent.mkdir(exist_ok=True)
+    log = log_path.open("w")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"pytest-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5, destination=[f"pytest-{os.getpid()}@{os.uname().nodename}"]):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            pytest.fail(f"The Celery worker did not start; see {log_path}:\n{log_path.read_text()[-3000:]}")
+    app.conf.task_always_eager = False
+    yield worker
+    app.conf.task_always_eager = True
+    worker.terminate()
+    worker.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Selenium through Debian's chromedriver."""
+    import shutil
+    import tempfile
+
+    require_services()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium = shutil.which("chromium")
+    chromedriver = shutil.which("chromedriver")
+    if not (chromium and chromedriver):
+        pytest.fail(
+            "Browser tests need Debian's chromium and chromium-driver: apt-get install chromium chromium-driver"
+        )
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    profile = tempfile.mkdtemp(prefix="portal-chromium-")
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)

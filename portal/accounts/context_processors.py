@@ -26,9 +26,7 @@ def menu_for(user) -> list[dict]:
     if not user.is_authenticated:
         return []
     return [
-        {"label": label, "url": reverse(name)}
-        for label, name, roles in MENU
-        if roles is None or role_has(user, roles)
+        {"label": label, "url": reverse(name)} for label, name, roles in MENU if roles is None or role_has(user, roles)
     ]
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
 from .models import Agency, User
+from .seed import AGENCIES
 
 
 @transaction.atomic
@@ -14,6 +15,13 @@ def agency_create(*, name: str, code: str, kind: str) -> Agency:
     group, _ = Group.objects.get_or_create(name=f"agency:{code}")
     agency, _ = Agency.objects.get_or_create(code=code, defaults={"name": name, "kind": kind, "group": group})
     return agency
+
+
+def agencies_seed() -> dict[str, Agency]:
+    """Make sure every agency of the partnership exists; returns them by code."""
+    for name, code, kind in AGENCIES:
+        agency_create(name=name, code=code, kind=kind)
+    return {agency.code: agency for agency in Agency.objects.all()}
 
 
 @transaction.atomic

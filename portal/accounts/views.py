@@ -43,7 +43,9 @@ def two_factor(request):
     device = TOTPDevice.objects.devices_for_user(request.user, confirmed=True).first()
     setting_up = device is None
     if setting_up:
-        device, _ = TOTPDevice.objects.get_or_create(user=request.user, confirmed=False, defaults={"name": "Authenticator app"})
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=request.user, confirmed=False, defaults={"name": "Authenticator app"}
+        )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _ = device.verify_is_allowed()
@@ -57,7 +59,9 @@ def two_factor(request):
             messages.success(request, "Two-factor verification complete.")
             return redirect(_safe_next(request))
         else:
-            form.add_error("token", "That code is not right or has expired. Codes change every 30 seconds; try the current one.")
+            form.add_error(
+                "token", "That code is not right or has expired. Codes change every 30 seconds; try the current one."
+            )
     context = {"form": form, "setting_up": setting_up, "next": _safe_next(request)}
     if setting_up:
         context["qr_svg"] = _qr_svg(device.config_url)

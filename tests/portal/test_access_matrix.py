@@ -7,17 +7,35 @@ from django.urls import reverse
 
 # Expected status per persona; a persona missing from a row gets the row's default.
 ALL = [
-    "analyst", "supervisor", "mash_birmingham", "mash_coventry", "mash_manager", "panel_member",
-    "partner_health", "outsider", "auditor", "spoc", "provider_spoc", "administrator",
+    "analyst",
+    "supervisor",
+    "mash_birmingham",
+    "mash_coventry",
+    "mash_manager",
+    "panel_member",
+    "partner_health",
+    "outsider",
+    "auditor",
+    "spoc",
+    "provider_spoc",
+    "administrator",
 ]
 POLICE = {"analyst": 200, "supervisor": 200}
 CASE_READERS = {  # the child case: WMP and Birmingham write, health reads
-    "analyst": 200, "supervisor": 200, "mash_birmingham": 200, "mash_manager": 200,
-    "panel_member": 200, "partner_health": 200,
+    "analyst": 200,
+    "supervisor": 200,
+    "mash_birmingham": 200,
+    "mash_manager": 200,
+    "panel_member": 200,
+    "partner_health": 200,
 }
 CASE_WRITERS = {
-    "analyst": 200, "supervisor": 200, "mash_birmingham": 200, "mash_manager": 200,
-    "panel_member": 200, "partner_health": 403,
+    "analyst": 200,
+    "supervisor": 200,
+    "mash_birmingham": 200,
+    "mash_manager": 200,
+    "panel_member": 200,
+    "partner_health": 403,
 }
 CASE_ROLE_LIST = {name: 200 for name in ALL if name not in {"auditor", "spoc", "provider_spoc", "administrator"}}
 
@@ -91,7 +109,9 @@ def test_writer_changes_a_case_and_the_change_log_names_them(client, personas, c
     from auditlog.models import LogEntry
 
     client.force_login(personas.mash_birmingham)
-    response = client.post(reverse("safeguarding:case_edit", args=[child_case.pk]), {"summary": "Strategy discussion held."})
+    response = client.post(
+        reverse("safeguarding:case_edit", args=[child_case.pk]), {"summary": "Strategy discussion held."}
+    )
     assert response.status_code == 302
     child_case.refresh_from_db()
     assert child_case.summary == "Strategy discussion held."

@@ -11,21 +11,44 @@ from portal.audit.models import AccessAction, AccessEvent
 # url name -> (persona, how to build the URL, the action it must record)
 AUDITED_PAGES = {
     "analytics:nominal_list": ("analyst", lambda n, c: reverse("analytics:nominal_list"), AccessAction.LIST),
-    "analytics:nominal_detail": ("analyst", lambda n, c: reverse("analytics:nominal_detail", args=[n.pk]), AccessAction.VIEW),
+    "analytics:nominal_detail": (
+        "analyst",
+        lambda n, c: reverse("analytics:nominal_detail", args=[n.pk]),
+        AccessAction.VIEW,
+    ),
     "nominal-list": ("analyst", lambda n, c: reverse("nominal-list") + "?q=Harb", AccessAction.SEARCH),
     "nominal-detail": ("analyst", lambda n, c: reverse("nominal-detail", args=[n.pk]), AccessAction.VIEW),
     "safeguarding:case_list": ("mash_birmingham", lambda n, c: reverse("safeguarding:case_list"), AccessAction.LIST),
-    "safeguarding:case_detail": ("partner_health", lambda n, c: reverse("safeguarding:case_detail", args=[c.pk]), AccessAction.VIEW),
-    "safeguarding:case_edit": ("outsider", lambda n, c: reverse("safeguarding:case_edit", args=[c.pk]), AccessAction.REFUSED),
-    "safeguarding:case_sharing": ("partner_health", lambda n, c: reverse("safeguarding:case_sharing", args=[c.pk]), AccessAction.REFUSED),
+    "safeguarding:case_detail": (
+        "partner_health",
+        lambda n, c: reverse("safeguarding:case_detail", args=[c.pk]),
+        AccessAction.VIEW,
+    ),
+    "safeguarding:case_edit": (
+        "outsider",
+        lambda n, c: reverse("safeguarding:case_edit", args=[c.pk]),
+        AccessAction.REFUSED,
+    ),
+    "safeguarding:case_sharing": (
+        "partner_health",
+        lambda n, c: reverse("safeguarding:case_sharing", args=[c.pk]),
+        AccessAction.REFUSED,
+    ),
     "case-list": ("mash_birmingham", lambda n, c: reverse("case-list") + "?q=Harb", AccessAction.SEARCH),
     "case-detail": ("mash_manager", lambda n, c: reverse("case-detail", args=[c.pk]), AccessAction.VIEW),
     "audit:event_list": ("auditor", lambda n, c: reverse("audit:event_list"), AccessAction.LIST),
 }
 # Pages that show no personal data of anyone but the signed-in user.
 NOT_PERSONAL = {
-    "home", "accounts:login", "accounts:logout", "accounts:two_factor", "healthz", "readyz",
-    "api-root", "safeguarding:case_create", "safeguarding:case_unshare",
+    "home",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:two_factor",
+    "healthz",
+    "readyz",
+    "api-root",
+    "safeguarding:case_create",
+    "safeguarding:case_unshare",
 }
 
 

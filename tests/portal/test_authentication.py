@@ -126,5 +126,7 @@ def test_open_redirects_are_refused_after_two_factor(client, officer, settings):
     _sign_in(client, "grace", "a-Long-enough-passphrase-77")
     client.get(reverse("accounts:two_factor"))
     device = TOTPDevice.objects.get(user=officer)
-    done = client.post(reverse("accounts:two_factor"), {"token": _current_token(device), "next": "https://evil.example/"})
+    done = client.post(
+        reverse("accounts:two_factor"), {"token": _current_token(device), "next": "https://evil.example/"}
+    )
     assert done.url == "/"

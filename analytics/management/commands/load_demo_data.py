@@ -15,12 +15,30 @@ from safeguarding.services import case_create, case_share
 
 DEMO_CASES = [
     # forenames, surname, date of birth, kind, local authority code, summary
-    ("Jayden", "Morris", date(2011, 3, 14), CaseKind.CHILD, "birmingham",
-     "Found in Shrewsbury during a missing episode; linked to a Birmingham deal line."),
-    ("Kieran", "Walsh", date(2010, 9, 2), CaseKind.CHILD, "coventry",
-     "Arrested with wraps of crack cocaine in Leamington; treated as a victim of exploitation."),
-    ("Maureen", "Doyle", date(1961, 1, 30), CaseKind.VULNERABLE_ADULT, "sandwell",
-     "Flat believed cuckooed by a Wolverhampton line. No consent to share recorded yet."),
+    (
+        "Jayden",
+        "Morris",
+        date(2011, 3, 14),
+        CaseKind.CHILD,
+        "birmingham",
+        "Found in Shrewsbury during a missing episode; linked to a Birmingham deal line.",
+    ),
+    (
+        "Kieran",
+        "Walsh",
+        date(2010, 9, 2),
+        CaseKind.CHILD,
+        "coventry",
+        "Arrested with wraps of crack cocaine in Leamington; treated as a victim of exploitation.",
+    ),
+    (
+        "Maureen",
+        "Doyle",
+        date(1961, 1, 30),
+        CaseKind.VULNERABLE_ADULT,
+        "sandwell",
+        "Flat believed cuckooed by a Wolverhampton line. No consent to share recorded yet.",
+    ),
 ]
 
 

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,30 +14,64 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AccessEvent',
+            name="AccessEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor_username', models.CharField(blank=True, max_length=150)),
-                ('actor_agency', models.CharField(blank=True, max_length=120)),
-                ('action', models.CharField(choices=[('view', 'Viewed a record'), ('list', 'Listed records'), ('search', 'Searched'), ('export', 'Exported'), ('create', 'Created'), ('update', 'Changed'), ('refused', 'Refused access'), ('login', 'Signed in'), ('login_failed', 'Failed sign-in'), ('locked_out', 'Locked out'), ('logout', 'Signed out'), ('grant', 'Granted access'), ('revoke', 'Revoked access'), ('import', 'Imported data')], db_index=True, max_length=16)),
-                ('object_type', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('object_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('object_repr', models.CharField(blank=True, max_length=200)),
-                ('query', models.CharField(blank=True, max_length=500)),
-                ('result_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('path', models.CharField(blank=True, max_length=500)),
-                ('method', models.CharField(blank=True, max_length=8)),
-                ('via', models.CharField(blank=True, help_text='web, api, task or command', max_length=16)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, max_length=300)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='access_events', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("actor_username", models.CharField(blank=True, max_length=150)),
+                ("actor_agency", models.CharField(blank=True, max_length=120)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "Viewed a record"),
+                            ("list", "Listed records"),
+                            ("search", "Searched"),
+                            ("export", "Exported"),
+                            ("create", "Created"),
+                            ("update", "Changed"),
+                            ("refused", "Refused access"),
+                            ("login", "Signed in"),
+                            ("login_failed", "Failed sign-in"),
+                            ("locked_out", "Locked out"),
+                            ("logout", "Signed out"),
+                            ("grant", "Granted access"),
+                            ("revoke", "Revoked access"),
+                            ("import", "Imported data"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("object_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("object_repr", models.CharField(blank=True, max_length=200)),
+                ("query", models.CharField(blank=True, max_length=500)),
+                ("result_count", models.PositiveIntegerField(blank=True, null=True)),
+                ("path", models.CharField(blank=True, max_length=500)),
+                ("method", models.CharField(blank=True, max_length=8)),
+                ("via", models.CharField(blank=True, help_text="web, api, task or command", max_length=16)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, max_length=300)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="access_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['actor', 'at'], name='audit_acces_actor_i_8675a2_idx'), models.Index(fields=['object_type', 'object_id', 'at'], name='audit_acces_object__18b88f_idx')],
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["actor", "at"], name="audit_acces_actor_i_8675a2_idx"),
+                    models.Index(fields=["object_type", "object_id", "at"], name="audit_acces_object__18b88f_idx"),
+                ],
             },
         ),
     ]

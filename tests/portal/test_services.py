@@ -1,0 +1,82 @@
+"""The real services: PostgreSQL, a Celery worker process over Redis, and a browser."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from portal.accounts.tasks import clear_expired_sessions
+
+pytestmark = pytest.mark.services
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_session_clean_up(celery_worker_process):
+    Session.objects.create(
+        session_key="expired-session-key-1", session_data="x", expire_date=timezone.now() - timedelta(hours=1)
+    )
+    Session.objects.create(
+        session_key="live-session-key-1", session_data="x", expire_date=timezone.now() + timedelta(hours=1)
+    )
+    result = clear_expired_sessions.delay()
+    result.get(timeout=30)
+    assert list(Session.objects.values_list("session_key", flat=True)) == ["live-session-key-1"]
+
+
+@pytest.mark.django_db
+def test_the_suite_is_running_on_postgresql():
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db
+def test_readyz_sees_the_real_broker(client, settings):
+    from portal.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    assert app.conf.broker_url.startswith("redis://")
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content
+    assert "6379" in response.json()["broker"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_mash_practitioner_signs_in_and_opens_a_shared_case(browser, live_server, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from tests.conftest import Personas
+
+    personas = Personas()
+    personas.mash_birmingham.set_password("browser-pass-2026!")
+    personas.mash_birmingham.save()
+    from datetime import date
+
+    from safeguarding.models import CaseKind
+    from safeguarding.services import case_create
+
+    case = case_create(
+        actor=personas.analyst,
+        kind=CaseKind.CHILD,
+        forenames="Reece",
+        surname="Harbottle",
+        date_of_birth=date(2010, 5, 1),
+        local_authority=personas.agencies["birmingham"],
+    )
+    browser.get(f"{live_server.url}/accounts/login/")
+    assert "OFFICIAL-SENSITIVE" in browser.find_element(By.CLASS_NAME, "marking").text
+    browser.find_element(By.ID, "id_username").send_keys("mash.birmingham")
+    browser.find_element(By.ID, "id_password").send_keys("browser-pass-2026!")
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    assert "Safeguarding work" in browser.find_element(By.TAG_NAME, "h1").text
+    menu = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.menu a")]
+    assert menu == ["Home", "Cases"]
+    browser.find_element(By.LINK_TEXT, "Cases").click()
+    browser.find_element(By.LINK_TEXT, case.reference).click()
+    assert "Harbottle" in browser.find_element(By.TAG_NAME, "h1").text
+    assert "a child to protect" in browser.page_source
+    browser.save_screenshot(str(tmp_path / "case.png"))
