@@ -11,7 +11,7 @@ from portal.accounts.roles import POLICE_DATA_ROLES
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
 
-from .models import Nominal
+from .models import ImportBatch, Nominal
 
 
 def nominal_list_for_user(*, user, query: str = "", request=None, limit: int = 100) -> tuple[list[Nominal], int]:
@@ -60,3 +60,36 @@ def nominal_get_for_user(*, user, nominal_id: str, request=None) -> Nominal:
 
 def nominal_records(nominal: Nominal) -> QuerySet:
     return nominal.record_links.select_related("record").order_by("-record__recorded_at", "record_id")
+
+
+def import_list_for_user(*, user, request=None, limit: int = 50) -> list[ImportBatch]:
+    require_role(user=user, roles=POLICE_DATA_ROLES, request=request, object_type="analytics.importbatch")
+    batches = list(ImportBatch.objects.select_related("imported_by", "harm_table")[:limit])
+    record_access(
+        action=AccessAction.LIST,
+        request=request,
+        actor=user,
+        object_type="analytics.importbatch",
+        result_count=len(batches),
+    )
+    return batches
+
+
+def import_get_for_user(*, user, batch_id: int, request=None, record: bool = True) -> ImportBatch:
+    require_role(
+        user=user, roles=POLICE_DATA_ROLES, request=request, object_type="analytics.importbatch", object_id=batch_id
+    )
+    batch = ImportBatch.objects.select_related("imported_by", "harm_table").filter(pk=batch_id).first()
+    if batch is None:
+        record_access(
+            action=AccessAction.REFUSED,
+            request=request,
+            actor=user,
+            object_type="analytics.importbatch",
+            object_id=str(batch_id),
+            reason="not found",
+        )
+        raise Http404
+    if record:
+        record_access(action=AccessAction.VIEW, request=request, actor=user, obj=batch)
+    return batch

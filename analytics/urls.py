@@ -8,4 +8,7 @@ app_name = "analytics"
 urlpatterns = [
     path("nominals/", views.nominal_list, name="nominal_list"),
     path("nominals/<str:nominal_id>/", views.nominal_detail, name="nominal_detail"),
+    path("imports/", views.import_list, name="import_list"),
+    path("imports/<int:batch_id>/", views.import_detail, name="import_detail"),
+    path("imports/<int:batch_id>/progress/", views.import_progress_json, name="import_progress"),
 ]

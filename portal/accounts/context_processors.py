@@ -15,6 +15,7 @@ from .roles import (
 # (label, url name, roles that see it). Later areas add their entries here.
 MENU = [
     ("Home", "home", None),
+    ("Imports", "analytics:import_list", POLICE_DATA_ROLES),
     ("Nominals", "analytics:nominal_list", POLICE_DATA_ROLES),
     ("Cases", "safeguarding:case_list", CASE_ROLES),
     ("Audit trail", "audit:event_list", AUDIT_ROLES),

@@ -187,3 +187,49 @@ def test_a_bundle_harm_table_replaces_the_default_for_that_import(tmp_path):
     batch = run_import(write_bundle(tmp_path / "b", files))
     assert batch.harm_table.source == "bundle"
     assert batch.harm_table.entries.get().cchi_days == 1642.5
+
+
+def test_the_upload_page_imports_the_files_and_shows_the_counts(
+    client, personas, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(personas.analyst)
+    settings.MEDIA_ROOT = str(tmp_path)
+    uploads = [SimpleUploadedFile(name, content.encode(), content_type="text/csv") for name, content in GOOD.items()]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("analytics:import_list"), {"files": uploads})
+    response = client.get(response.url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Imported" in body and "record_nominals" in body
+    assert Nominal.objects.count() == 3
+
+
+def test_the_upload_page_refuses_unexpected_files_and_saves_nothing(client, personas):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(personas.analyst)
+    response = client.post(reverse("analytics:import_list"), {"files": [SimpleUploadedFile("people.xlsx", b"x")]})
+    assert response.status_code == 200
+    assert "Unexpected file name(s): people.xlsx" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_the_upload_page_shows_the_problems_of_a_bad_bundle(
+    client, personas, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(personas.analyst)
+    bad = dict(GOOD, **{"records.csv": GOOD["records.csv"].replace("2026-03-04", "2026-02-30")})
+    settings.MEDIA_ROOT = str(tmp_path)
+    uploads = [SimpleUploadedFile(name, content.encode()) for name, content in bad.items()]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("analytics:import_list"), {"files": uploads})
+    body = client.get(response.url).content.decode()
+    assert "Nothing was imported" in body and "records.csv line 3" in body
+    assert not Nominal.objects.exists()

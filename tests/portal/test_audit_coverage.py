@@ -36,6 +36,12 @@ AUDITED_PAGES = {
     ),
     "case-list": ("mash_birmingham", lambda n, c: reverse("case-list") + "?q=Harb", AccessAction.SEARCH),
     "case-detail": ("mash_manager", lambda n, c: reverse("case-detail", args=[c.pk]), AccessAction.VIEW),
+    "analytics:import_list": ("analyst", lambda n, c: reverse("analytics:import_list"), AccessAction.LIST),
+    "analytics:import_detail": (
+        "supervisor",
+        lambda n, c: reverse("analytics:import_detail", args=[999]),
+        AccessAction.REFUSED,
+    ),
     "audit:event_list": ("auditor", lambda n, c: reverse("audit:event_list"), AccessAction.LIST),
 }
 # Pages that show no personal data of anyone but the signed-in user.
@@ -47,6 +53,7 @@ NOT_PERSONAL = {
     "healthz",
     "readyz",
     "api-root",
+    "analytics:import_progress",  # status and a fraction only
     "safeguarding:case_create",
     "safeguarding:case_unshare",
 }

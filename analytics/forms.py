@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django import forms
+
+from analytics.bundle import FILE_SPECS
+
+ALLOWED_NAMES = sorted(name for spec in FILE_SPECS.values() for name in spec.filenames)
+MAX_UPLOAD_BYTES = 2 * 1024**3
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that accepts several files at once (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            if not data and self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)]
+
+
+class BundleUploadForm(forms.Form):
+    files = MultipleFileField(
+        widget=MultipleFileInput(attrs={"multiple": True, "accept": ".csv,.parquet"}),
+        help_text="Select the bundle's files together: nominals, records and record_nominals (CSV or Parquet), "
+        "and optionally associations, soc_groups and harm_index.",
+    )
+
+    def clean_files(self):
+        uploads = self.cleaned_data["files"]
+        names = [upload.name for upload in uploads]
+        unexpected = sorted(set(names) - set(ALLOWED_NAMES))
+        if unexpected:
+            raise forms.ValidationError(
+                f"Unexpected file name(s): {', '.join(unexpected)}. A bundle's files are named "
+                f"{', '.join(ALLOWED_NAMES)}."
+            )
+        if len(set(names)) != len(names):
+            raise forms.ValidationError("The same file was selected twice.")
+        if sum(upload.size for upload in uploads) > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The bundle is larger than 2 GB; import it with `manage.py import_bundle`.")
+        return uploads
