@@ -12,5 +12,12 @@ class AnalyticsConfig(AppConfig):
 
         from . import models
 
-        for model in (models.Nominal, models.Record, models.RecordNominal, models.Association, models.SocMembership):
+        for model in (
+            models.Nominal,
+            models.Record,
+            models.RecordNominal,
+            models.Association,
+            models.SocMembership,
+            models.SearchTermVersion,
+        ):
             auditlog.register(model)

@@ -150,3 +150,119 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.get_status_display()})"
+
+
+class SearchTermVersion(models.Model):
+    """One immutable version of the search terms (METHOD.md section 2). Editing the terms
+    creates a new version; a run records the version it used."""
+
+    number = models.PositiveIntegerField(unique=True)
+    groups = models.JSONField(help_text='[{"name": "COUNTY LINE", "weight": 1.0, "patterns": ["COUNTY\\\\s+LINES?"]}]')
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"Search terms v{self.number}"
+
+
+class CompletedRunError(Exception):
+    """A completed analysis run is evidence: it never changes."""
+
+
+class AnalysisRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Complete"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    reference_date = models.DateField()
+    beta = models.FloatField(default=0.25)
+    threshold = models.FloatField(default=0.5)
+    steps = models.PositiveSmallIntegerField(default=4)
+    term_version = models.ForeignKey(SearchTermVersion, on_delete=models.PROTECT, related_name="runs")
+    harm_table = models.ForeignKey(HarmTable, on_delete=models.PROTECT, related_name="runs")
+    data_counts = models.JSONField(default=dict, blank=True)
+    data_quality = models.JSONField(default=dict, blank=True)
+    stage_timings = models.JSONField(default=dict, blank=True)
+    progress = models.FloatField(default=0.0)
+    stage = models.CharField(max_length=64, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    document = models.JSONField(null=True, blank=True, help_text="The METHOD.md section 8 result document.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.get_status_display()})"
+
+    @property
+    def params(self) -> dict:
+        return {"beta": self.beta, "threshold": self.threshold, "steps": self.steps}
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            stored = AnalysisRun.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored == self.Status.SUCCEEDED:
+                raise CompletedRunError(f"Run {self.pk} is complete and cannot change.")
+        super().save(*args, **kwargs)
+
+
+class NominalResult(models.Model):
+    """One kept nominal of a run, with everything an analyst needs to see why."""
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="nominal_results")
+    nominal = models.ForeignKey(Nominal, on_delete=models.PROTECT, related_name="results")
+    direct_evidence = models.FloatField()
+    score = models.FloatField(help_text="W(v), the propagated nominal weighting")
+    group = models.IntegerField()
+    is_child = models.BooleanField(default=False)
+    age_unknown = models.BooleanField(default=False)
+    is_vulnerable_adult = models.BooleanField(default=False)
+    harm_cchi = models.FloatField(default=0.0)
+    harm_ons = models.FloatField(default=0.0)
+    betweenness = models.FloatField(default=0.0)
+    strength = models.FloatField(default=0.0)
+    eigenvector = models.FloatField(default=0.0)
+    dismantle_rank = models.PositiveIntegerField(null=True, blank=True)
+    explanation = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["run", "-score", "nominal_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "nominal"], name="nominal_result_unique")]
+        indexes = [models.Index(fields=["run", "group"]), models.Index(fields=["run", "is_child"])]
+
+    def __str__(self) -> str:
+        return f"{self.nominal_id} in run {self.run_id}"
+
+
+class GroupResult(models.Model):
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="group_results")
+    group = models.IntegerField()
+    members = models.JSONField(default=list)
+    size = models.PositiveIntegerField()
+    soc_group_id = models.CharField(max_length=64, blank=True)
+    harm_cchi = models.FloatField(default=0.0)
+    harm_ons = models.FloatField(default=0.0)
+    priority_rank = models.PositiveIntegerField()
+    children_present = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["run", "priority_rank"]
+        constraints = [models.UniqueConstraint(fields=["run", "group"], name="group_result_unique")]
+
+    def __str__(self) -> str:
+        return f"Group {self.group} of run {self.run_id}"

@@ -5,13 +5,19 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 
+from portal.access import require_role
+from portal.accounts.roles import POLICE_DATA_ROLES, Role
+from portal.audit.models import AccessAction
+from portal.audit.services import record_access
+
 from .forms import BundleUploadForm
 from .importing import import_progress
-from .models import ImportBatch
+from .models import ImportBatch, SearchTermVersion
 from .selectors import (
     import_get_for_user,
     import_list_for_user,
@@ -19,7 +25,9 @@ from .selectors import (
     nominal_list_for_user,
     nominal_records,
 )
+from .services import term_version_create, term_version_current
 from .tasks import import_bundle_task
+from .terms_forms import TermGroupFormSet, TermVersionNoteForm
 
 
 @login_required
@@ -75,3 +83,55 @@ def import_detail(request, batch_id: int):
 def import_progress_json(request, batch_id: int):
     batch = import_get_for_user(user=request.user, batch_id=batch_id, request=request, record=False)
     return JsonResponse({"status": batch.status, **import_progress(batch)})
+
+
+def _supervisor_only(request) -> None:
+    require_role(user=request.user, roles=POLICE_DATA_ROLES, request=request, object_type="analytics.searchtermversion")
+    if request.user.role != Role.INTELLIGENCE_SUPERVISOR:
+        record_access(
+            action=AccessAction.REFUSED,
+            request=request,
+            object_type="analytics.searchtermversion",
+            reason="only an intelligence supervisor edits search terms",
+        )
+        raise PermissionDenied("Only an intelligence supervisor can change the search terms.")
+
+
+@login_required
+def term_list(request):
+    require_role(user=request.user, roles=POLICE_DATA_ROLES, request=request, object_type="analytics.searchtermversion")
+    current = term_version_current()
+    versions = SearchTermVersion.objects.select_related("created_by")[:50]
+    return render(request, "analytics/term_list.html", {"current": current, "versions": versions})
+
+
+@login_required
+def term_edit(request):
+    _supervisor_only(request)
+    current = term_version_current()
+    initial = [{"name": g["name"], "weight": g["weight"], "patterns": "\n".join(g["patterns"])} for g in current.groups]
+    formset = TermGroupFormSet(request.POST or None, initial=initial, prefix="groups")
+    note_form = TermVersionNoteForm(request.POST or None)
+    problems: list[str] = []
+    if request.method == "POST" and formset.is_valid() and note_form.is_valid():
+        # Blank extra rows are skipped; rows ticked "delete" are dropped.
+        groups = [
+            form.term_group() for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            version = term_version_create(
+                actor=request.user, groups=groups, note=note_form.cleaned_data["note"], request=request
+            )
+        except ValidationError as error:
+            problems = error.messages
+        else:
+            if version.pk == current.pk:
+                messages.info(request, f"Nothing changed; the search terms stay at version {current.number}.")
+            else:
+                messages.success(request, f"Search terms saved as version {version.number}.")
+            return redirect("analytics:term_list")
+    return render(
+        request,
+        "analytics/term_edit.html",
+        {"formset": formset, "note_form": note_form, "problems": problems, "current": current},
+    )

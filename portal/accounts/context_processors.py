@@ -17,6 +17,7 @@ MENU = [
     ("Home", "home", None),
     ("Imports", "analytics:import_list", POLICE_DATA_ROLES),
     ("Nominals", "analytics:nominal_list", POLICE_DATA_ROLES),
+    ("Search terms", "analytics:term_list", POLICE_DATA_ROLES),
     ("Cases", "safeguarding:case_list", CASE_ROLES),
     ("Audit trail", "audit:event_list", AUDIT_ROLES),
     ("Administration", "admin:index", ADMIN_ROLES),

@@ -48,6 +48,8 @@ PAGES = [
     ("nominal api list", lambda n, c: reverse("nominal-list"), POLICE, 404),
     ("nominal api detail", lambda n, c: reverse("nominal-detail", args=[n.pk]), POLICE, 404),
     ("imports", lambda n, c: reverse("analytics:import_list"), POLICE, 404),
+    ("search terms", lambda n, c: reverse("analytics:term_list"), POLICE, 404),
+    ("search terms edit", lambda n, c: reverse("analytics:term_edit"), {"analyst": 403, "supervisor": 200}, 404),
     ("case list", lambda n, c: reverse("safeguarding:case_list"), CASE_ROLE_LIST, 404),
     ("case api list", lambda n, c: reverse("case-list"), CASE_ROLE_LIST, 404),
     ("case create", lambda n, c: reverse("safeguarding:case_create"), POLICE, 404),

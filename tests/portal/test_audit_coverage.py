@@ -54,6 +54,8 @@ NOT_PERSONAL = {
     "readyz",
     "api-root",
     "analytics:import_progress",  # status and a fraction only
+    "analytics:term_list",  # configuration, no personal data
+    "analytics:term_edit",
     "safeguarding:case_create",
     "safeguarding:case_unshare",
 }

@@ -1,0 +1,63 @@
+"""Helpers shared by the benchmarks: a fresh PostgreSQL database, child processes measured for
+time and peak memory, and a plain table printer."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "var" / "bench-data"
+POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+
+
+def fresh_postgres(name: str) -> str:
+    """Drop and create database `name`, migrate it, return its URL."""
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{POSTGRES}/{name}"
+    run_child([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], database_url=url)
+    return url
+
+
+def run_child(command: Sequence[str], *, database_url: str, extra_env: dict | None = None) -> tuple[float, float]:
+    """Run `command` from the repository root; return (seconds, peak resident MiB of the child)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.demo",
+        "DATABASE_URL": database_url,
+        "DEBUG": "false",
+        **(extra_env or {}),
+    }
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    out, err = process.stdout.read(), process.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{out}\n{err}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [list(map(str, header))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    print(f"\n{title}")
+    for index, row in enumerate(cells):
+        print(
+            "  " + "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        )
+        if index == 0:
+            print("  " + "  ".join("-" * w for w in widths))
+
+
+def self_peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
