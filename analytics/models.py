@@ -209,16 +209,16 @@ class AnalysisRun(models.Model):
     def __str__(self) -> str:
         return f"Run {self.pk} ({self.get_status_display()})"
 
-    @property
-    def params(self) -> dict:
-        return {"beta": self.beta, "threshold": self.threshold, "steps": self.steps}
-
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             stored = AnalysisRun.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             if stored == self.Status.SUCCEEDED:
                 raise CompletedRunError(f"Run {self.pk} is complete and cannot change.")
         super().save(*args, **kwargs)
+
+    @property
+    def params(self) -> dict:
+        return {"beta": self.beta, "threshold": self.threshold, "steps": self.steps}
 
 
 class NominalResult(models.Model):
