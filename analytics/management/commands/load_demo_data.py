@@ -1,12 +1,17 @@
-"""Demo data for `make demo`: a few safeguarding cases shared the way a real deployment shares
-them. Later stages (import of a generated bundle, analysis) extend this command."""
+"""Demo data for `make demo`: a small synthetic bundle (generated, then imported through the
+real import path) and a few safeguarding cases shared the way a real deployment shares them."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from analytics.importing import bundle_import
+from analytics.models import ImportBatch
+from analytics.synthetic import generate_bundle
 
 from portal.access import Access
 from portal.accounts.models import Agency, User
@@ -43,10 +48,29 @@ DEMO_CASES = [
 
 
 class Command(BaseCommand):
-    help = "Load demo safeguarding cases (idempotent)."
+    help = "Load the demo bundle and demo safeguarding cases (idempotent)."
+
+    def handle(self, *args, **options) -> None:
+        self._import_bundle()
+        self._open_cases()
+
+    def _import_bundle(self) -> None:
+        if ImportBatch.objects.filter(status=ImportBatch.Status.SUCCEEDED).exists():
+            self.stdout.write("Demo records already imported.")
+            return
+        bundle = settings.BASE_DIR / "var" / "demo-bundle"
+        if not (bundle / "truth.json").exists():
+            generate_bundle(bundle, seed=1, scale="small")
+        batch = bundle_import(
+            batch=ImportBatch.objects.create(imported_by=User.objects.get(username="analyst")), path=bundle
+        )
+        if batch.status != ImportBatch.Status.SUCCEEDED:
+            raise RuntimeError(f"The demo bundle did not import: {batch.errors}")
+        rows = ", ".join(f"{name} {counts['added']:,}" for name, counts in batch.counts.items())
+        self.stdout.write(f"Imported the demo bundle ({rows}).")
 
     @transaction.atomic
-    def handle(self, *args, **options) -> None:
+    def _open_cases(self) -> None:
         if Case.objects.exists():
             self.stdout.write("Demo cases already loaded.")
             return
