@@ -202,6 +202,7 @@ class AnalysisRun(models.Model):
     cancel_requested = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     document = models.JSONField(null=True, blank=True, help_text="The METHOD.md section 8 result document.")
+    dismantling = models.JSONField(default=dict, blank=True, help_text="Order, reasons and R per strategy.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -238,6 +239,8 @@ class NominalResult(models.Model):
     strength = models.FloatField(default=0.0)
     eigenvector = models.FloatField(default=0.0)
     dismantle_rank = models.PositiveIntegerField(null=True, blank=True)
+    route_to = models.CharField(max_length=64, blank=True, help_text="Local authority whose MASH receives the child")
+    safeguarding_reasons = models.JSONField(default=list, blank=True)
     explanation = models.JSONField(default=dict)
 
     class Meta:
@@ -266,3 +269,25 @@ class GroupResult(models.Model):
 
     def __str__(self) -> str:
         return f"Group {self.group} of run {self.run_id}"
+
+
+class ValidationItem(models.Model):
+    """One record of a run's validation sample (METHOD.md section 7), marked by a reviewer."""
+
+    class Sample(models.TextChoices):
+        ADDING = "adding", "Added relationships to the kept network (precision)"
+        NOT_ADDING = "not_adding", "Matched a term but added none (specificity)"
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="validation_items")
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="+")
+    sample = models.CharField(max_length=16, choices=Sample.choices)
+    correct = models.BooleanField(null=True, blank=True, help_text="The reviewer's verdict; empty until reviewed")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "sample", "record_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "record", "sample"], name="validation_item_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} ({self.sample}) in run {self.run_id}"
