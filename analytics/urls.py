@@ -13,4 +13,11 @@ urlpatterns = [
     path("imports/<int:batch_id>/progress/", views.import_progress_json, name="import_progress"),
     path("analysis/terms/", views.term_list, name="term_list"),
     path("analysis/terms/edit/", views.term_edit, name="term_edit"),
+    path("analysis/runs/", views.run_list, name="run_list"),
+    path("analysis/runs/<int:run_id>/", views.run_detail, name="run_detail"),
+    path("analysis/runs/<int:run_id>/progress/", views.run_progress_json, name="run_progress"),
+    path("analysis/runs/<int:run_id>/cancel/", views.run_cancel, name="run_cancel"),
+    path("analysis/runs/<int:run_id>/document.json", views.run_document, name="run_document"),
+    path("analysis/runs/<int:run_id>/nominals/<str:nominal_id>/", views.run_nominal, name="run_nominal"),
+    path("analysis/runs/<int:run_id>/groups/<int:group>/", views.run_group, name="run_group"),
 ]

@@ -7,17 +7,28 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from portal.access import require_role
 from portal.accounts.roles import POLICE_DATA_ROLES, Role
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
 
-from .forms import BundleUploadForm
+from .analysis import analysis_run_cancel, analysis_run_create
+from .forms import AnalysisRunForm, BundleUploadForm
 from .importing import import_progress
-from .models import ImportBatch, SearchTermVersion
+from .method.document import render_result_document
+from .models import AnalysisRun, ImportBatch, SearchTermVersion
+from .run_selectors import (
+    nominal_result_get_for_user,
+    previous_run,
+    run_comparison,
+    run_get_for_user,
+    run_list_for_user,
+)
 from .selectors import (
     import_get_for_user,
     import_list_for_user,
@@ -26,7 +37,7 @@ from .selectors import (
     nominal_records,
 )
 from .services import term_version_create, term_version_current
-from .tasks import import_bundle_task
+from .tasks import import_bundle_task, run_analysis_task
 from .terms_forms import TermGroupFormSet, TermVersionNoteForm
 
 
@@ -135,3 +146,81 @@ def term_edit(request):
         "analytics/term_edit.html",
         {"formset": formset, "note_form": note_form, "problems": problems, "current": current},
     )
+
+
+@login_required
+def run_list(request):
+    runs = run_list_for_user(user=request.user, request=request)
+    form = AnalysisRunForm(request.POST or None, initial={"reference_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = analysis_run_create(actor=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field, problems)
+        else:
+            transaction.on_commit(lambda: run_analysis_task.delay(run.pk))
+            messages.info(request, f"Run {run.pk} queued with search terms v{run.term_version.number}.")
+            return redirect("analytics:run_detail", run_id=run.pk)
+    return render(request, "analytics/run_list.html", {"runs": runs, "form": form})
+
+
+@login_required
+def run_detail(request, run_id: int):
+    run = run_get_for_user(user=request.user, run_id=run_id, request=request)
+    context = {"run": run}
+    if run.status == AnalysisRun.Status.SUCCEEDED:
+        context["groups"] = run.group_results.all()[:200]
+        context["children"] = run.nominal_results.filter(is_child=True).select_related("nominal").order_by("route_to", "nominal_id")
+        context["age_unknown"] = run.nominal_results.filter(age_unknown=True).select_related("nominal")
+        context["vulnerable_adults"] = run.nominal_results.filter(is_vulnerable_adult=True).select_related("nominal")
+        context["top_nominals"] = run.nominal_results.select_related("nominal").order_by("dismantle_rank")[:25]
+        earlier = previous_run(run)
+        context["comparison"] = run_comparison(run, earlier) if earlier else None
+    return render(request, "analytics/run_detail.html", context)
+
+
+@login_required
+def run_progress_json(request, run_id: int):
+    run = run_get_for_user(user=request.user, run_id=run_id, request=request, record=False)
+    return JsonResponse({"status": run.status, "fraction": run.progress, "stage": run.stage or run.get_status_display()})
+
+
+@login_required
+@require_POST
+def run_cancel(request, run_id: int):
+    run = run_get_for_user(user=request.user, run_id=run_id, request=request, record=False)
+    if analysis_run_cancel(run=run):
+        messages.info(request, "Cancellation requested; the run stops at the end of its current stage.")
+    else:
+        messages.error(request, "This run has already finished.")
+    return redirect("analytics:run_detail", run_id=run.pk)
+
+
+@login_required
+def run_document(request, run_id: int):
+    run = run_get_for_user(user=request.user, run_id=run_id, request=request, action=AccessAction.EXPORT)
+    if run.document is None:
+        raise Http404
+    response = HttpResponse(render_result_document(run.document), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="analysis-run-{run.pk}.json"'
+    return response
+
+
+@login_required
+def run_nominal(request, run_id: int, nominal_id: str):
+    result = nominal_result_get_for_user(user=request.user, run_id=run_id, nominal_id=nominal_id, request=request)
+    return render(request, "analytics/run_nominal.html", {"result": result, "run": result.run})
+
+
+@login_required
+def run_group(request, run_id: int, group: int):
+    run = run_get_for_user(user=request.user, run_id=run_id, request=request, record=False)
+    group_result = run.group_results.filter(group=group).first()
+    if group_result is None:
+        raise Http404
+    record_access(
+        action=AccessAction.VIEW, request=request, object_type="analytics.groupresult", object_id=f"{run.pk}/{group}"
+    )
+    members = run.nominal_results.filter(group=group).select_related("nominal").order_by("dismantle_rank")
+    return render(request, "analytics/run_group.html", {"run": run, "group": group_result, "members": members})

@@ -16,6 +16,7 @@ from .roles import (
 MENU = [
     ("Home", "home", None),
     ("Imports", "analytics:import_list", POLICE_DATA_ROLES),
+    ("Analysis", "analytics:run_list", POLICE_DATA_ROLES),
     ("Nominals", "analytics:nominal_list", POLICE_DATA_ROLES),
     ("Search terms", "analytics:term_list", POLICE_DATA_ROLES),
     ("Cases", "safeguarding:case_list", CASE_ROLES),

@@ -50,6 +50,7 @@ PAGES = [
     ("imports", lambda n, c: reverse("analytics:import_list"), POLICE, 404),
     ("search terms", lambda n, c: reverse("analytics:term_list"), POLICE, 404),
     ("search terms edit", lambda n, c: reverse("analytics:term_edit"), {"analyst": 403, "supervisor": 200}, 404),
+    ("analysis runs", lambda n, c: reverse("analytics:run_list"), POLICE, 404),
     ("case list", lambda n, c: reverse("safeguarding:case_list"), CASE_ROLE_LIST, 404),
     ("case api list", lambda n, c: reverse("case-list"), CASE_ROLE_LIST, 404),
     ("case create", lambda n, c: reverse("safeguarding:case_create"), POLICE, 404),

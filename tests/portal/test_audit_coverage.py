@@ -42,6 +42,11 @@ AUDITED_PAGES = {
         lambda n, c: reverse("analytics:import_detail", args=[999]),
         AccessAction.REFUSED,
     ),
+    "analytics:run_list": ("analyst", lambda n, c: reverse("analytics:run_list"), AccessAction.LIST),
+    "analytics:run_detail": ("analyst", lambda n, c: reverse("analytics:run_detail", args=[999]), AccessAction.REFUSED),
+    "analytics:run_document": ("mash_birmingham", lambda n, c: reverse("analytics:run_document", args=[1]), AccessAction.REFUSED),
+    "analytics:run_nominal": ("analyst", lambda n, c: reverse("analytics:run_nominal", args=[999, n.pk]), AccessAction.REFUSED),
+    "analytics:run_group": ("outsider", lambda n, c: reverse("analytics:run_group", args=[1, 1]), AccessAction.REFUSED),
     "audit:event_list": ("auditor", lambda n, c: reverse("audit:event_list"), AccessAction.LIST),
 }
 # Pages that show no personal data of anyone but the signed-in user.
@@ -55,6 +60,8 @@ NOT_PERSONAL = {
     "api-root",
     "analytics:import_progress",  # status and a fraction only
     "analytics:term_list",  # configuration, no personal data
+    "analytics:run_progress",  # status and a fraction only
+    "analytics:run_cancel",  # a POST that changes a flag; audited by the run's change log
     "analytics:term_edit",
     "safeguarding:case_create",
     "safeguarding:case_unshare",

@@ -1,0 +1,93 @@
+"""Reads of analysis runs and their results, for police intelligence roles only."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from portal.access import require_role
+from portal.accounts.roles import POLICE_DATA_ROLES
+from portal.audit.models import AccessAction
+from portal.audit.services import record_access
+
+from .models import AnalysisRun, NominalResult
+
+RUN = "analytics.analysisrun"
+
+
+def run_list_for_user(*, user, request=None, limit: int = 50) -> list[AnalysisRun]:
+    require_role(user=user, roles=POLICE_DATA_ROLES, request=request, object_type=RUN)
+    runs = list(AnalysisRun.objects.select_related("requested_by", "term_version").defer("document")[:limit])
+    record_access(action=AccessAction.LIST, request=request, actor=user, object_type=RUN, result_count=len(runs))
+    return runs
+
+
+def run_get_for_user(*, user, run_id: int, request=None, record: bool = True, action=AccessAction.VIEW) -> AnalysisRun:
+    require_role(user=user, roles=POLICE_DATA_ROLES, request=request, object_type=RUN, object_id=run_id)
+    run = AnalysisRun.objects.select_related("requested_by", "term_version", "harm_table").filter(pk=run_id).first()
+    if run is None:
+        record_access(
+            action=AccessAction.REFUSED, request=request, actor=user, object_type=RUN, object_id=str(run_id), reason="not found"
+        )
+        raise Http404
+    if record:
+        record_access(action=action, request=request, actor=user, obj=run)
+    return run
+
+
+def nominal_result_get_for_user(*, user, run_id: int, nominal_id: str, request=None) -> NominalResult:
+    run = run_get_for_user(user=user, run_id=run_id, request=request, record=False)
+    result = NominalResult.objects.select_related("nominal").filter(run=run, nominal_id=nominal_id).first()
+    if result is None:
+        record_access(
+            action=AccessAction.REFUSED,
+            request=request,
+            actor=user,
+            object_type="analytics.nominalresult",
+            object_id=f"{run_id}/{nominal_id}",
+            reason="not in this run",
+        )
+        raise Http404
+    record_access(
+        action=AccessAction.VIEW,
+        request=request,
+        actor=user,
+        object_type="analytics.nominalresult",
+        object_id=f"{run_id}/{nominal_id}",
+        reason="explanation of a score",
+    )
+    return result
+
+
+def previous_run(run: AnalysisRun) -> AnalysisRun | None:
+    return (
+        AnalysisRun.objects.filter(status=AnalysisRun.Status.SUCCEEDED, created_at__lt=run.created_at)
+        .exclude(pk=run.pk)
+        .defer("document")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def run_comparison(run: AnalysisRun, earlier: AnalysisRun) -> dict:
+    """What changed from `earlier` to `run`: nominals in and out, groups split or merged,
+    children newly identified."""
+    now = dict(NominalResult.objects.filter(run=run).values_list("nominal_id", "group"))
+    before = dict(NominalResult.objects.filter(run=earlier).values_list("nominal_id", "group"))
+    children_now = set(NominalResult.objects.filter(run=run, is_child=True).values_list("nominal_id", flat=True))
+    children_before = set(NominalResult.objects.filter(run=earlier, is_child=True).values_list("nominal_id", flat=True))
+    common = now.keys() & before.keys()
+    # A group of the earlier run "split" when its common members now sit in several groups;
+    # groups "merged" when members of several earlier groups now share one group.
+    destinations: dict[int, set[int]] = {}
+    origins: dict[int, set[int]] = {}
+    for nominal_id in common:
+        destinations.setdefault(before[nominal_id], set()).add(now[nominal_id])
+        origins.setdefault(now[nominal_id], set()).add(before[nominal_id])
+    return {
+        "earlier": earlier,
+        "added": sorted(now.keys() - before.keys()),
+        "removed": sorted(before.keys() - now.keys()),
+        "split": sorted((g, sorted(d)) for g, d in destinations.items() if len(d) > 1),
+        "merged": sorted((g, sorted(o)) for g, o in origins.items() if len(o) > 1),
+        "new_children": sorted(children_now - children_before),
+    }

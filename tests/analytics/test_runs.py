@@ -1,0 +1,150 @@
+"""Analysis runs through the portal: start, progress, results, explanation, comparison, export,
+immutability, cancellation and failure."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from analytics.analysis import analysis_run_cancel, analysis_run_create, analysis_run_execute
+from analytics.importing import bundle_import
+from analytics.models import AnalysisRun, CompletedRunError, ImportBatch, NominalResult
+from portal.audit.models import AccessAction, AccessEvent
+
+pytestmark = pytest.mark.django_db
+
+REFERENCE = date(2026, 6, 30)
+
+
+@pytest.fixture(scope="session")
+def small_bundle(tmp_path_factory):
+    from analytics.synthetic import generate_bundle
+
+    path = tmp_path_factory.mktemp("bundle") / "small"
+    generate_bundle(path, seed=7, scale="small")
+    return path
+
+
+@pytest.fixture
+def imported(small_bundle):
+    batch = bundle_import(batch=ImportBatch.objects.create(), path=small_bundle)
+    assert batch.status == ImportBatch.Status.SUCCEEDED, batch.errors
+    return small_bundle
+
+
+def completed_run(actor=None, **params) -> AnalysisRun:
+    run = analysis_run_create(actor=actor, reference_date=REFERENCE, **params)
+    return analysis_run_execute(run=run)
+
+
+def test_a_run_finds_the_planted_children_and_routes_them(imported):
+    truth = json.loads((imported / "truth.json").read_text())
+    run = completed_run()
+    assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
+    children = set(NominalResult.objects.filter(run=run, is_child=True).values_list("nominal_id", flat=True))
+    planted = {child for line in truth["lines"] for child in line["children"]}
+    found = len(children & planted) / len(planted)
+    assert found >= 0.8, f"found {found:.0%} of planted children"
+    routed = NominalResult.objects.filter(run=run, is_child=True).exclude(route_to="")
+    assert routed.count() == len(children)
+    assert run.document["run"] == {"id": run.pk, "reference_date": "2026-06-30", "params": {"beta": 0.25, "threshold": 0.5, "steps": 4}}
+    assert set(run.stage_timings) >= {"load data", "score records", "detect groups", "dismantling", "store results"}
+    assert run.term_version.number == 1 and run.harm_table.source == "default"
+
+
+def test_a_completed_run_never_changes(imported):
+    run = completed_run()
+    run.beta = 0.9
+    with pytest.raises(CompletedRunError):
+        run.save()
+
+
+def test_a_cancelled_run_stores_nothing(imported):
+    run = analysis_run_create(actor=None, reference_date=REFERENCE)
+    analysis_run_cancel(run=run)
+    run = analysis_run_execute(run=run)
+    assert run.status == AnalysisRun.Status.CANCELLED
+    assert not NominalResult.objects.filter(run=run).exists()
+
+
+def test_a_failed_run_says_why_and_leaves_earlier_runs_untouched(imported, monkeypatch):
+    earlier = completed_run()
+    kept = NominalResult.objects.filter(run=earlier).count()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("igraph exploded")
+
+    monkeypatch.setattr("analytics.analysis.run_analysis", broken)
+    run = analysis_run_create(actor=None, reference_date=REFERENCE)
+    with pytest.raises(RuntimeError):
+        analysis_run_execute(run=run)
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.FAILED and "igraph exploded" in run.error
+    assert NominalResult.objects.filter(run=earlier).count() == kept
+
+
+def test_bad_parameters_are_refused_with_a_message(client, personas):
+    client.force_login(personas.analyst)
+    response = client.post(
+        reverse("analytics:run_list"), {"reference_date": "2026-06-30", "beta": "-1", "threshold": "2", "steps": "0"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "greater than or equal to 0" in body
+    assert not AnalysisRun.objects.exists()
+
+
+def test_an_analyst_runs_the_method_and_explores_the_result(client, personas, imported, django_capture_on_commit_callbacks):
+    client.force_login(personas.analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("analytics:run_list"), {"reference_date": "2026-06-30", "beta": "0.25", "threshold": "0.5", "steps": "4"}
+        )
+    run = AnalysisRun.objects.get()
+    assert response.url == reverse("analytics:run_detail", args=[run.pk])
+    page = client.get(response.url).content.decode()
+    assert "Children to safeguard" in page and "Groups by priority" in page and "adaptive" in page.lower()
+
+    child = NominalResult.objects.filter(run=run, is_child=True).first()
+    explanation = client.get(reverse("analytics:run_nominal", args=[run.pk, child.nominal_id])).content.decode()
+    assert "Why this score" in explanation and "A child to protect" in explanation
+    group = client.get(reverse("analytics:run_group", args=[run.pk, child.group]))
+    assert group.status_code == 200 and child.nominal_id in group.content.decode()
+
+    export = client.get(reverse("analytics:run_document", args=[run.pk]))
+    assert json.loads(export.content)["run"]["id"] == run.pk
+    assert AccessEvent.objects.filter(action=AccessAction.EXPORT, object_id=str(run.pk), actor=personas.analyst).exists()
+    progress = client.get(reverse("analytics:run_progress", args=[run.pk])).json()
+    assert progress == {"status": "succeeded", "fraction": 1.0, "stage": "Complete"}
+
+
+def test_the_second_run_reports_what_changed(client, personas, imported):
+    completed_run(threshold=0.6)
+    later = completed_run(threshold=0.5)
+    client.force_login(personas.supervisor)
+    page = client.get(reverse("analytics:run_detail", args=[later.pk])).content.decode()
+    assert "newly in the network" in page and "newly identified" in page
+
+
+def test_partners_cannot_see_runs(client, personas, imported):
+    run = completed_run()
+    client.force_login(personas.mash_birmingham)
+    assert client.get(reverse("analytics:run_detail", args=[run.pk])).status_code == 404
+    assert client.get(reverse("analytics:run_document", args=[run.pk])).status_code == 404
+
+
+def test_analyse_command_writes_the_document(imported, tmp_path):
+    from django.core.management import call_command
+
+    output = tmp_path / "result.json"
+    call_command("analyse", "--reference-date", "2026-06-30", "--output", str(output), stdout=open(tmp_path / "out", "w"))
+    document = json.loads(output.read_text())
+    assert set(document) == {"run", "nominals", "groups", "edges"}
+    first = document["nominals"][0]
+    assert set(first) == {
+        "nominal_id", "score", "group", "is_child", "harm_cchi", "harm_ons",
+        "betweenness", "strength", "eigenvector", "dismantle_rank",
+    }
+    assert set(document["groups"][0]) == {"group", "members", "soc_group_id", "harm_cchi", "harm_ons", "priority_rank"}
