@@ -84,9 +84,9 @@ def analysis_run_create(
 def analysis_run_cancel(*, run: AnalysisRun) -> bool:
     """Ask a queued or running run to stop; True when the request was recorded."""
     return bool(
-        AnalysisRun.objects.filter(pk=run.pk, status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING]).update(
-            cancel_requested=True
-        )
+        AnalysisRun.objects.filter(
+            pk=run.pk, status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING]
+        ).update(cancel_requested=True)
     )
 
 

@@ -21,3 +21,5 @@ class AnalyticsConfig(AppConfig):
             models.SearchTermVersion,
         ):
             auditlog.register(model)
+        # Who imported what is itself evidence; the per-file details live in `files`.
+        auditlog.register(models.ImportBatch, exclude_fields=["progress"])

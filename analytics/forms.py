@@ -55,5 +55,7 @@ class AnalysisRunForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}), help_text="Ages are worked out on this date."
     )
     beta = forms.FloatField(initial=0.25, min_value=0, max_value=10, help_text="Weight of related nominals' evidence.")
-    threshold = forms.FloatField(initial=0.5, min_value=0.01, max_value=1, help_text="Keep nominals weighted at least this.")
+    threshold = forms.FloatField(
+        initial=0.5, min_value=0.01, max_value=1, help_text="Keep nominals weighted at least this."
+    )
     steps = forms.IntegerField(initial=4, min_value=1, max_value=50, help_text="Walktrap random-walk length.")

@@ -154,29 +154,41 @@ def _distinct(a: str, b: str) -> str:
 def _merge(cursor, name: str, target: Target) -> dict[str, int]:
     """Count what is new and what changed, then upsert; returns {added, updated, unchanged}."""
     stage = _stage_name(name)
-    match = " AND ".join(f"t.{col} = s.{col}" for col in target.key)
-    cursor.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT {', '.join(target.columns)} FROM {stage}) d")
-    staged = cursor.fetchone()[0]
-    cursor.execute(f"SELECT COUNT(*) FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM {target.table} t WHERE {match})")
-    added = cursor.fetchone()[0]
-    updated = 0
     columns = ", ".join(target.columns)
     conflict = ", ".join(target.key)
+    # Ids are unique within a bundle (the reader refuses duplicates); link rows may repeat.
+    rows = f"SELECT DISTINCT {columns} FROM {stage}" if not target.updatable else f"SELECT {columns} FROM {stage}"
+    cursor.execute(f"SELECT COUNT(*) FROM ({rows}) d")
+    staged = cursor.fetchone()[0]
     if target.updatable:
-        changed = " OR ".join(_distinct(f"t.{col}", f"s.{col}") for col in target.updatable)
-        cursor.execute(f"SELECT COUNT(*) FROM {stage} s JOIN {target.table} t ON {match} WHERE {changed}")
-        updated = cursor.fetchone()[0]
         assignments = ", ".join(f"{col} = excluded.{col}" for col in target.updatable)
         guard = " OR ".join(_distinct(f"{target.table}.{col}", f"excluded.{col}") for col in target.updatable)
-        cursor.execute(
-            f"INSERT INTO {target.table} ({columns}) SELECT {columns} FROM {stage} WHERE true "
+        upsert = (
+            f"INSERT INTO {target.table} ({columns}) {rows} WHERE true "
             f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments} WHERE {guard}"
         )
     else:
+        upsert = f"INSERT INTO {target.table} ({columns}) {rows} WHERE true ON CONFLICT ({conflict}) DO NOTHING"
+    if connection.vendor == "postgresql":
+        # One pass: a row inserted by this statement has xmax 0, an updated one does not; rows
+        # left alone by the guard are not returned at all.
         cursor.execute(
-            f"INSERT INTO {target.table} ({columns}) SELECT DISTINCT {columns} FROM {stage} WHERE true "
-            f"ON CONFLICT ({conflict}) DO NOTHING"
+            f"WITH written AS ({upsert} RETURNING (xmax = 0) AS inserted) "
+            "SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM written"
         )
+        added, updated = cursor.fetchone()
+    else:
+        match = " AND ".join(f"t.{col} = s.{col}" for col in target.key)
+        cursor.execute(
+            f"SELECT COUNT(*) FROM ({rows}) s WHERE NOT EXISTS (SELECT 1 FROM {target.table} t WHERE {match})"
+        )
+        added = cursor.fetchone()[0]
+        updated = 0
+        if target.updatable:
+            changed = " OR ".join(_distinct(f"t.{col}", f"s.{col}") for col in target.updatable)
+            cursor.execute(f"SELECT COUNT(*) FROM {stage} s JOIN {target.table} t ON {match} WHERE {changed}")
+            updated = cursor.fetchone()[0]
+        cursor.execute(upsert)
     return {"added": added, "updated": updated, "unchanged": staged - added - updated}
 
 
@@ -287,6 +299,10 @@ def _load(path: Path, report: Progress):
                 report(done / total * 0.8, f"Reading {bundle.file(name).filename}")
                 for rows in bundle.batches(name):
                     _stage_rows(cursor, name, target, rows)
+                if connection.vendor == "postgresql":
+                    # Temporary tables are never analysed automatically; without statistics the
+                    # planner takes a million staged rows for a handful.
+                    cursor.execute(f"ANALYZE {_stage_name(name)}")
                 done += bundle.file(name).size
         # Leaving `with bundle` ran finish(): any problem in any file has raised BundleError,
         # which rolls back the transaction before anything reached the real tables.

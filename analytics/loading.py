@@ -65,7 +65,10 @@ def load_inputs(*, harm_table: HarmTable, on_table: Callable[[str, int], None] |
     )
     associations = loaded(
         "associations",
-        [plain.Association(*row) for row in _rows("SELECT nominal_a_id, nominal_b_id, kind FROM analytics_association")],
+        [
+            plain.Association(*row)
+            for row in _rows("SELECT nominal_a_id, nominal_b_id, kind FROM analytics_association")
+        ],
     )
     soc = loaded(
         "soc_groups",

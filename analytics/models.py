@@ -282,7 +282,9 @@ class ValidationItem(models.Model):
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="+")
     sample = models.CharField(max_length=16, choices=Sample.choices)
     correct = models.BooleanField(null=True, blank=True, help_text="The reviewer's verdict; empty until reviewed")
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

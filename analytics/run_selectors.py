@@ -26,7 +26,12 @@ def run_get_for_user(*, user, run_id: int, request=None, record: bool = True, ac
     run = AnalysisRun.objects.select_related("requested_by", "term_version", "harm_table").filter(pk=run_id).first()
     if run is None:
         record_access(
-            action=AccessAction.REFUSED, request=request, actor=user, object_type=RUN, object_id=str(run_id), reason="not found"
+            action=AccessAction.REFUSED,
+            request=request,
+            actor=user,
+            object_type=RUN,
+            object_id=str(run_id),
+            reason="not found",
         )
         raise Http404
     if record:

@@ -171,7 +171,9 @@ def run_detail(request, run_id: int):
     context = {"run": run}
     if run.status == AnalysisRun.Status.SUCCEEDED:
         context["groups"] = run.group_results.all()[:200]
-        context["children"] = run.nominal_results.filter(is_child=True).select_related("nominal").order_by("route_to", "nominal_id")
+        context["children"] = (
+            run.nominal_results.filter(is_child=True).select_related("nominal").order_by("route_to", "nominal_id")
+        )
         context["age_unknown"] = run.nominal_results.filter(age_unknown=True).select_related("nominal")
         context["vulnerable_adults"] = run.nominal_results.filter(is_vulnerable_adult=True).select_related("nominal")
         context["top_nominals"] = run.nominal_results.select_related("nominal").order_by("dismantle_rank")[:25]
@@ -183,7 +185,9 @@ def run_detail(request, run_id: int):
 @login_required
 def run_progress_json(request, run_id: int):
     run = run_get_for_user(user=request.user, run_id=run_id, request=request, record=False)
-    return JsonResponse({"status": run.status, "fraction": run.progress, "stage": run.stage or run.get_status_display()})
+    return JsonResponse(
+        {"status": run.status, "fraction": run.progress, "stage": run.stage or run.get_status_display()}
+    )
 
 
 @login_required

@@ -50,7 +50,11 @@ def test_a_run_finds_the_planted_children_and_routes_them(imported):
     assert found >= 0.8, f"found {found:.0%} of planted children"
     routed = NominalResult.objects.filter(run=run, is_child=True).exclude(route_to="")
     assert routed.count() == len(children)
-    assert run.document["run"] == {"id": run.pk, "reference_date": "2026-06-30", "params": {"beta": 0.25, "threshold": 0.5, "steps": 4}}
+    assert run.document["run"] == {
+        "id": run.pk,
+        "reference_date": "2026-06-30",
+        "params": {"beta": 0.25, "threshold": 0.5, "steps": 4},
+    }
     assert set(run.stage_timings) >= {"load data", "score records", "detect groups", "dismantling", "store results"}
     assert run.term_version.number == 1 and run.harm_table.source == "default"
 
@@ -96,11 +100,14 @@ def test_bad_parameters_are_refused_with_a_message(client, personas):
     assert not AnalysisRun.objects.exists()
 
 
-def test_an_analyst_runs_the_method_and_explores_the_result(client, personas, imported, django_capture_on_commit_callbacks):
+def test_an_analyst_runs_the_method_and_explores_the_result(
+    client, personas, imported, django_capture_on_commit_callbacks
+):
     client.force_login(personas.analyst)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("analytics:run_list"), {"reference_date": "2026-06-30", "beta": "0.25", "threshold": "0.5", "steps": "4"}
+            reverse("analytics:run_list"),
+            {"reference_date": "2026-06-30", "beta": "0.25", "threshold": "0.5", "steps": "4"},
         )
     run = AnalysisRun.objects.get()
     assert response.url == reverse("analytics:run_detail", args=[run.pk])
@@ -115,7 +122,9 @@ def test_an_analyst_runs_the_method_and_explores_the_result(client, personas, im
 
     export = client.get(reverse("analytics:run_document", args=[run.pk]))
     assert json.loads(export.content)["run"]["id"] == run.pk
-    assert AccessEvent.objects.filter(action=AccessAction.EXPORT, object_id=str(run.pk), actor=personas.analyst).exists()
+    assert AccessEvent.objects.filter(
+        action=AccessAction.EXPORT, object_id=str(run.pk), actor=personas.analyst
+    ).exists()
     progress = client.get(reverse("analytics:run_progress", args=[run.pk])).json()
     assert progress == {"status": "succeeded", "fraction": 1.0, "stage": "Complete"}
 
@@ -139,12 +148,22 @@ def test_analyse_command_writes_the_document(imported, tmp_path):
     from django.core.management import call_command
 
     output = tmp_path / "result.json"
-    call_command("analyse", "--reference-date", "2026-06-30", "--output", str(output), stdout=open(tmp_path / "out", "w"))
+    call_command(
+        "analyse", "--reference-date", "2026-06-30", "--output", str(output), stdout=open(tmp_path / "out", "w")
+    )
     document = json.loads(output.read_text())
     assert set(document) == {"run", "nominals", "groups", "edges"}
     first = document["nominals"][0]
     assert set(first) == {
-        "nominal_id", "score", "group", "is_child", "harm_cchi", "harm_ons",
-        "betweenness", "strength", "eigenvector", "dismantle_rank",
+        "nominal_id",
+        "score",
+        "group",
+        "is_child",
+        "harm_cchi",
+        "harm_ons",
+        "betweenness",
+        "strength",
+        "eigenvector",
+        "dismantle_rank",
     }
     assert set(document["groups"][0]) == {"group", "members", "soc_group_id", "harm_cchi", "harm_ons", "priority_rank"}

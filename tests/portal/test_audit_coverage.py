@@ -44,8 +44,16 @@ AUDITED_PAGES = {
     ),
     "analytics:run_list": ("analyst", lambda n, c: reverse("analytics:run_list"), AccessAction.LIST),
     "analytics:run_detail": ("analyst", lambda n, c: reverse("analytics:run_detail", args=[999]), AccessAction.REFUSED),
-    "analytics:run_document": ("mash_birmingham", lambda n, c: reverse("analytics:run_document", args=[1]), AccessAction.REFUSED),
-    "analytics:run_nominal": ("analyst", lambda n, c: reverse("analytics:run_nominal", args=[999, n.pk]), AccessAction.REFUSED),
+    "analytics:run_document": (
+        "mash_birmingham",
+        lambda n, c: reverse("analytics:run_document", args=[1]),
+        AccessAction.REFUSED,
+    ),
+    "analytics:run_nominal": (
+        "analyst",
+        lambda n, c: reverse("analytics:run_nominal", args=[999, n.pk]),
+        AccessAction.REFUSED,
+    ),
     "analytics:run_group": ("outsider", lambda n, c: reverse("analytics:run_group", args=[1, 1]), AccessAction.REFUSED),
     "audit:event_list": ("auditor", lambda n, c: reverse("audit:event_list"), AccessAction.LIST),
 }

@@ -80,3 +80,40 @@ def test_a_mash_practitioner_signs_in_and_opens_a_shared_case(browser, live_serv
     assert "Harbottle" in browser.find_element(By.TAG_NAME, "h1").text
     assert "a child to protect" in browser.page_source
     browser.save_screenshot(str(tmp_path / "case.png"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_is_imported_by_the_real_worker_and_the_change_log_names_the_importer(
+    celery_worker_process, tmp_path
+):
+    from auditlog.models import LogEntry
+
+    from analytics.models import ImportBatch, Nominal
+    from analytics.tasks import import_bundle_task
+    from tests.analytics.test_import import GOOD, write_bundle
+    from tests.conftest import Personas
+
+    analyst = Personas().analyst
+    batch = ImportBatch.objects.create(imported_by=analyst, source_path=str(write_bundle(tmp_path / "b", GOOD)))
+    assert import_bundle_task.delay(batch.pk).get(timeout=60) == "succeeded"
+    assert Nominal.objects.count() == 3
+    entries = LogEntry.objects.get_for_object(batch).filter(action=LogEntry.Action.UPDATE)
+    assert entries.exists() and all(entry.actor == analyst for entry in entries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_analysis_runs_on_the_real_worker(celery_worker_process, tmp_path):
+    from datetime import date
+
+    from analytics.analysis import analysis_run_create
+    from analytics.importing import bundle_import
+    from analytics.models import AnalysisRun, ImportBatch
+    from analytics.synthetic import generate_bundle
+    from analytics.tasks import run_analysis_task
+
+    generate_bundle(tmp_path / "small", seed=3, scale="small")
+    assert bundle_import(batch=ImportBatch.objects.create(), path=tmp_path / "small").status == "succeeded"
+    run = analysis_run_create(actor=None, reference_date=date(2026, 6, 30))
+    assert run_analysis_task.delay(run.pk).get(timeout=300) == "succeeded"
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.SUCCEEDED and run.nominal_results.filter(is_child=True).exists()
