@@ -12,7 +12,6 @@ from django.db import transaction
 from analytics.importing import bundle_import
 from analytics.models import ImportBatch
 from analytics.synthetic import generate_bundle
-
 from portal.access import Access
 from portal.accounts.models import Agency, User
 from safeguarding.models import Case, CaseKind
