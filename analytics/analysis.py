@@ -233,3 +233,54 @@ def _store(run: AnalysisRun, result: AnalysisResult, timings: dict[str, float], 
         },
     )
     run.refresh_from_db()
+
+
+@transaction.atomic
+def validation_mark(*, run: AnalysisRun, marks: dict[int, bool | None], reviewer, request=None) -> int:
+    """Record a reviewer's verdicts on items of `run`'s validation sample; returns how many
+    changed. Verdicts live beside the run, which itself stays unchanged."""
+    changed = 0
+    items = ValidationItem.objects.select_for_update().filter(run=run, pk__in=list(marks))
+    for item in items:
+        verdict = marks[item.pk]
+        if item.correct == verdict:
+            continue
+        item.correct = verdict
+        item.reviewed_by = reviewer if verdict is not None else None
+        item.reviewed_at = timezone.now() if verdict is not None else None
+        item.save(update_fields=["correct", "reviewed_by", "reviewed_at"])
+        changed += 1
+    if changed:
+        record_access(
+            action=AccessAction.UPDATE,
+            request=request,
+            actor=reviewer,
+            obj=run,
+            reason=f"validation review: {changed} verdict(s)",
+        )
+    return changed
+
+
+def validation_report(run: AnalysisRun) -> dict[str, dict]:
+    """Per sample: items, how many reviewed, correct, wrong and the 95% lower credible bound
+    (precision for the records that added relationships, specificity for the others)."""
+    from .method.validation import summarise_review
+
+    report = {}
+    for sample, label in ValidationItem.Sample.choices:
+        verdicts = list(
+            ValidationItem.objects.filter(run=run, sample=sample, correct__isnull=False).values_list(
+                "correct", flat=True
+            )
+        )
+        summary = summarise_review(verdicts)
+        report[sample] = {
+            "label": label,
+            "measure": "precision" if sample == ValidationItem.Sample.ADDING else "specificity",
+            "size": ValidationItem.objects.filter(run=run, sample=sample).count(),
+            "reviewed": summary.reviewed,
+            "correct": summary.correct,
+            "wrong": summary.wrong,
+            "lower_bound": summary.lower_bound,
+        }
+    return report

@@ -20,4 +20,5 @@ urlpatterns = [
     path("analysis/runs/<int:run_id>/document.json", views.run_document, name="run_document"),
     path("analysis/runs/<int:run_id>/nominals/<str:nominal_id>/", views.run_nominal, name="run_nominal"),
     path("analysis/runs/<int:run_id>/groups/<int:group>/", views.run_group, name="run_group"),
+    path("analysis/runs/<int:run_id>/validation/", views.run_validation, name="run_validation"),
 ]

@@ -17,11 +17,11 @@ from portal.accounts.roles import POLICE_DATA_ROLES, Role
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
 
-from .analysis import analysis_run_cancel, analysis_run_create
+from .analysis import analysis_run_cancel, analysis_run_create, validation_mark, validation_report
 from .forms import AnalysisRunForm, BundleUploadForm
 from .importing import import_progress
 from .method.document import render_result_document
-from .models import AnalysisRun, ImportBatch, SearchTermVersion
+from .models import AnalysisRun, ImportBatch, SearchTermVersion, ValidationItem
 from .run_selectors import (
     nominal_result_get_for_user,
     previous_run,
@@ -228,3 +228,25 @@ def run_group(request, run_id: int, group: int):
     )
     members = run.nominal_results.filter(group=group).select_related("nominal").order_by("dismantle_rank")
     return render(request, "analytics/run_group.html", {"run": run, "group": group_result, "members": members})
+
+
+@login_required
+def run_validation(request, run_id: int):
+    run = run_get_for_user(user=request.user, run_id=run_id, request=request)
+    items = list(run.validation_items.select_related("record", "reviewed_by"))
+    if request.method == "POST":
+        verdicts = {"correct": True, "wrong": False, "": None}
+        marks = {}
+        for item in items:
+            value = request.POST.get(f"item-{item.pk}")
+            if value is not None and value in verdicts:
+                marks[item.pk] = verdicts[value]
+        changed = validation_mark(run=run, marks=marks, reviewer=request.user, request=request)
+        messages.success(request, f"Saved {changed} verdict(s).")
+        return redirect("analytics:run_validation", run_id=run.pk)
+    samples = {sample: [item for item in items if item.sample == sample] for sample in ValidationItem.Sample.values}
+    return render(
+        request,
+        "analytics/run_validation.html",
+        {"run": run, "report": validation_report(run), "samples": samples},
+    )

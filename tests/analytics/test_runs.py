@@ -167,3 +167,24 @@ def test_analyse_command_writes_the_document(imported, tmp_path):
         "dismantle_rank",
     }
     assert set(document["groups"][0]) == {"group", "members", "soc_group_id", "harm_cchi", "harm_ons", "priority_rank"}
+
+
+def test_reviewers_mark_the_validation_sample_and_see_the_bounds(client, personas, imported):
+    from analytics.models import ValidationItem
+
+    run = completed_run()
+    adding = list(ValidationItem.objects.filter(run=run, sample="adding"))
+    assert adding, "the sample of records that added relationships is empty"
+    client.force_login(personas.supervisor)
+    marks = {f"item-{item.pk}": "correct" for item in adding}
+    marks[f"item-{adding[0].pk}"] = "wrong"
+    response = client.post(reverse("analytics:run_validation", args=[run.pk]), marks)
+    assert response.status_code == 302
+    page = client.get(reverse("analytics:run_validation", args=[run.pk])).content.decode()
+    from analytics.method.validation import beta_lower_bound
+
+    expected = beta_lower_bound(len(adding) - 1, 1)
+    assert f"{expected:.4f}" in page
+    assert ValidationItem.objects.filter(run=run, correct=False).get().reviewed_by == personas.supervisor
+    run.refresh_from_db()
+    assert run.status == AnalysisRun.Status.SUCCEEDED
