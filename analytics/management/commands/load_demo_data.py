@@ -9,8 +9,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from analytics.analysis import analysis_run_create, analysis_run_execute
 from analytics.importing import bundle_import
-from analytics.models import ImportBatch
+from analytics.models import AnalysisRun, ImportBatch
 from analytics.synthetic import generate_bundle
 from portal.access import Access
 from portal.accounts.models import Agency, User
@@ -51,7 +52,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         self._import_bundle()
+        self._analyse()
         self._open_cases()
+
+    def _analyse(self) -> None:
+        if AnalysisRun.objects.filter(status=AnalysisRun.Status.SUCCEEDED).exists():
+            self.stdout.write("Demo analysis already run.")
+            return
+        run = analysis_run_execute(
+            run=analysis_run_create(actor=User.objects.get(username="analyst"), reference_date=date(2026, 6, 30))
+        )
+        children = run.nominal_results.filter(is_child=True).count()
+        self.stdout.write(f"Ran analysis {run.pk}: {run.nominal_results.count()} kept nominals, {children} children.")
 
     def _import_bundle(self) -> None:
         if ImportBatch.objects.filter(status=ImportBatch.Status.SUCCEEDED).exists():
