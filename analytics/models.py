@@ -58,7 +58,8 @@ class Record(models.Model):
 
 
 class RecordNominal(models.Model):
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="links")
+    # No separate index on record: the unique constraint below starts with it.
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="links", db_index=False)
     nominal = models.ForeignKey(Nominal, on_delete=models.CASCADE, related_name="record_links")
     role = models.CharField(max_length=32)
 

@@ -117,3 +117,28 @@ def test_an_analysis_runs_on_the_real_worker(celery_worker_process, tmp_path):
     assert run_analysis_task.delay(run.pk).get(timeout=300) == "succeeded"
     run.refresh_from_db()
     assert run.status == AnalysisRun.Status.SUCCEEDED and run.nominal_results.filter(is_child=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_large_load_checks_foreign_keys_in_bulk_and_restores_them(tmp_path, monkeypatch):
+    from django.db import connection
+
+    from analytics import importing
+    from analytics.models import ImportBatch, RecordNominal
+    from tests.analytics.test_import import GOOD, write_bundle
+
+    def foreign_keys() -> list[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'analytics_recordnominal'::regclass AND contype = 'f' ORDER BY conname"
+            )
+            return cursor.fetchall()
+
+    before = foreign_keys()
+    assert len(before) == 2 and all("DEFERRABLE INITIALLY DEFERRED" in d for _, d in before)
+    monkeypatch.setattr(importing, "BULK_FOREIGN_KEY_ROWS", 1)
+    batch = importing.bundle_import(batch=ImportBatch.objects.create(), path=write_bundle(tmp_path / "b", GOOD))
+    assert batch.status == ImportBatch.Status.SUCCEEDED, batch.errors
+    assert RecordNominal.objects.count() == 4
+    assert foreign_keys() == before
