@@ -135,10 +135,18 @@ def test_a_large_load_checks_foreign_keys_in_bulk_and_restores_them(tmp_path, mo
             )
             return cursor.fetchall()
 
-    before = foreign_keys()
+    def indexes() -> list[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'analytics_recordnominal' ORDER BY 1"
+            )
+            return cursor.fetchall()
+
+    before, indexes_before = foreign_keys(), indexes()
+    assert any("UNIQUE" not in definition for _, definition in indexes_before)  # a plain index to rebuild
     assert len(before) == 2 and all("DEFERRABLE INITIALLY DEFERRED" in d for _, d in before)
     monkeypatch.setattr(importing, "BULK_FOREIGN_KEY_ROWS", 1)
     batch = importing.bundle_import(batch=ImportBatch.objects.create(), path=write_bundle(tmp_path / "b", GOOD))
     assert batch.status == ImportBatch.Status.SUCCEEDED, batch.errors
     assert RecordNominal.objects.count() == 4
-    assert foreign_keys() == before
+    assert foreign_keys() == before and indexes() == indexes_before
