@@ -222,6 +222,14 @@ class AnalysisRun(models.Model):
     def params(self) -> dict:
         return {"beta": self.beta, "threshold": self.threshold, "steps": self.steps}
 
+    @property
+    def ordered_timings(self) -> list[tuple[str, float]]:
+        """Stage timings in the order the stages ran (PostgreSQL's jsonb does not keep key order)."""
+        from .method.pipeline import STAGES
+
+        order = {stage: position for position, stage in enumerate(("load data", *STAGES, "store results"))}
+        return sorted(self.stage_timings.items(), key=lambda item: order.get(item[0], len(order)))
+
 
 class NominalResult(models.Model):
     """One kept nominal of a run, with everything an analyst needs to see why."""

@@ -30,7 +30,7 @@ def main() -> None:
         [sys.executable, "manage.py", "analyse", "--reference-date", "2026-06-30", "--output", f"var/bench-data/result-{args.scale}.json"],
         database_url=url,
     )
-    code = "import json; from analytics.models import AnalysisRun; r = AnalysisRun.objects.latest('id'); print(json.dumps(r.stage_timings))"
+    code = "import json; from analytics.models import AnalysisRun; r = AnalysisRun.objects.latest('id'); print(json.dumps(r.ordered_timings))"
     import os
     import subprocess
 
@@ -47,7 +47,7 @@ def main() -> None:
     print_table(
         f"Whole analysis on PostgreSQL ({args.scale} bundle), `manage.py analyse`",
         ["stage", "seconds"],
-        [[stage, f"{value:.2f}"] for stage, value in timings.items()]
+        [[stage, f"{value:.2f}"] for stage, value in timings]
         + [["whole command (incl. start-up)", f"{seconds:.1f}" + (f" (target ≤ {target})" if target else "")],
            ["peak memory, MiB", f"{peak:,.0f}"]],
     )

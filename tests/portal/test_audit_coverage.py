@@ -55,7 +55,11 @@ AUDITED_PAGES = {
         AccessAction.REFUSED,
     ),
     "analytics:run_group": ("outsider", lambda n, c: reverse("analytics:run_group", args=[1, 1]), AccessAction.REFUSED),
-    "analytics:run_validation": ("supervisor", lambda n, c: reverse("analytics:run_validation", args=[5]), AccessAction.REFUSED),
+    "analytics:run_validation": (
+        "supervisor",
+        lambda n, c: reverse("analytics:run_validation", args=[5]),
+        AccessAction.REFUSED,
+    ),
     "audit:event_list": ("auditor", lambda n, c: reverse("audit:event_list"), AccessAction.LIST),
 }
 # Pages that show no personal data of anyone but the signed-in user.

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError(f"Run {run.pk} {run.get_status_display().lower()}: {run.error}")
         if output:
             output.write_text(render_result_document(run.document), encoding="utf-8")
-        timings = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in run.stage_timings.items())
+        timings = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in run.ordered_timings)
         self.stdout.write(
             f"Run {run.pk}: {len(run.document['nominals'])} kept nominals in {len(run.document['groups'])} groups; "
             f"{run.nominal_results.filter(is_child=True).count()} children identified for safeguarding."
