@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404
-
-from portal.access import require_role
+from portal.access import get_in_area, require_role
 from portal.accounts.roles import POLICE_DATA_ROLES
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
@@ -22,45 +20,30 @@ def run_list_for_user(*, user, request=None, limit: int = 50) -> list[AnalysisRu
 
 
 def run_get_for_user(*, user, run_id: int, request=None, record: bool = True, action=AccessAction.VIEW) -> AnalysisRun:
-    require_role(user=user, roles=POLICE_DATA_ROLES, request=request, object_type=RUN, object_id=run_id)
-    run = AnalysisRun.objects.select_related("requested_by", "term_version", "harm_table").filter(pk=run_id).first()
-    if run is None:
-        record_access(
-            action=AccessAction.REFUSED,
-            request=request,
-            actor=user,
-            object_type=RUN,
-            object_id=str(run_id),
-            reason="not found",
-        )
-        raise Http404
-    if record:
-        record_access(action=action, request=request, actor=user, obj=run)
-    return run
+    return get_in_area(
+        user=user,
+        roles=POLICE_DATA_ROLES,
+        queryset=AnalysisRun.objects.select_related("requested_by", "term_version", "harm_table"),
+        request=request,
+        object_id=run_id,
+        record=record,
+        action=action,
+        pk=run_id,
+    )
 
 
 def nominal_result_get_for_user(*, user, run_id: int, nominal_id: str, request=None) -> NominalResult:
-    run = run_get_for_user(user=user, run_id=run_id, request=request, record=False)
-    result = NominalResult.objects.select_related("nominal").filter(run=run, nominal_id=nominal_id).first()
-    if result is None:
-        record_access(
-            action=AccessAction.REFUSED,
-            request=request,
-            actor=user,
-            object_type="analytics.nominalresult",
-            object_id=f"{run_id}/{nominal_id}",
-            reason="not in this run",
-        )
-        raise Http404
-    record_access(
-        action=AccessAction.VIEW,
+    return get_in_area(
+        user=user,
+        roles=POLICE_DATA_ROLES,
+        queryset=NominalResult.objects.select_related("nominal", "run"),
         request=request,
-        actor=user,
         object_type="analytics.nominalresult",
         object_id=f"{run_id}/{nominal_id}",
         reason="explanation of a score",
+        run_id=run_id,
+        nominal_id=nominal_id,
     )
-    return result
 
 
 def previous_run(run: AnalysisRun) -> AnalysisRun | None:

@@ -4,9 +4,8 @@ force's intelligence roles only; to anyone else it does not exist (404)."""
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
-from portal.access import require_role
+from portal.access import get_in_area, require_role
 from portal.accounts.roles import POLICE_DATA_ROLES
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
@@ -40,22 +39,14 @@ def nominal_list_for_user(*, user, query: str = "", request=None, limit: int = 1
 
 
 def nominal_get_for_user(*, user, nominal_id: str, request=None) -> Nominal:
-    require_role(
-        user=user, roles=POLICE_DATA_ROLES, request=request, object_type="analytics.nominal", object_id=nominal_id
+    return get_in_area(
+        user=user,
+        roles=POLICE_DATA_ROLES,
+        queryset=Nominal.objects.all(),
+        request=request,
+        object_id=nominal_id,
+        pk=nominal_id,
     )
-    nominal = Nominal.objects.filter(pk=nominal_id).first()
-    if nominal is None:
-        record_access(
-            action=AccessAction.REFUSED,
-            request=request,
-            actor=user,
-            object_type="analytics.nominal",
-            object_id=nominal_id,
-            reason="not found",
-        )
-        raise Http404
-    record_access(action=AccessAction.VIEW, request=request, actor=user, obj=nominal)
-    return nominal
 
 
 def nominal_records(nominal: Nominal) -> QuerySet:
@@ -76,20 +67,12 @@ def import_list_for_user(*, user, request=None, limit: int = 50) -> list[ImportB
 
 
 def import_get_for_user(*, user, batch_id: int, request=None, record: bool = True) -> ImportBatch:
-    require_role(
-        user=user, roles=POLICE_DATA_ROLES, request=request, object_type="analytics.importbatch", object_id=batch_id
+    return get_in_area(
+        user=user,
+        roles=POLICE_DATA_ROLES,
+        queryset=ImportBatch.objects.select_related("imported_by", "harm_table"),
+        request=request,
+        object_id=batch_id,
+        record=record,
+        pk=batch_id,
     )
-    batch = ImportBatch.objects.select_related("imported_by", "harm_table").filter(pk=batch_id).first()
-    if batch is None:
-        record_access(
-            action=AccessAction.REFUSED,
-            request=request,
-            actor=user,
-            object_type="analytics.importbatch",
-            object_id=str(batch_id),
-            reason="not found",
-        )
-        raise Http404
-    if record:
-        record_access(action=AccessAction.VIEW, request=request, actor=user, obj=batch)
-    return batch

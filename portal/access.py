@@ -114,6 +114,51 @@ def require_role(*, user, roles: Iterable[str], request=None, object_type: str =
     raise Http404
 
 
+def get_in_area(
+    *,
+    user,
+    roles: Iterable[str],
+    queryset: models.QuerySet,
+    request=None,
+    object_type: str = "",
+    object_id="",
+    record: bool = True,
+    action: AccessAction | str = AccessAction.VIEW,
+    reason: str = "",
+    **lookup,
+) -> models.Model:
+    """Fetch one object of an area held by role (see `require_role`), recording the access.
+
+    `lookup` selects the object in `queryset`. Anyone without the role, and anyone asking for
+    something that does not exist, gets the same Http404; both refusals are recorded. With
+    `record`, a successful fetch is recorded as `action` (a view by default).
+    """
+    label = object_type or queryset.model._meta.label_lower
+    require_role(user=user, roles=roles, request=request, object_type=label, object_id=object_id)
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        record_access(
+            action=AccessAction.REFUSED,
+            request=request,
+            actor=user,
+            object_type=label,
+            object_id=str(object_id),
+            reason="not found",
+        )
+        raise Http404
+    if record:
+        record_access(
+            action=action,
+            request=request,
+            actor=user,
+            obj=obj,
+            object_type=label,
+            object_id=str(object_id) if object_type else "",
+            reason=reason,
+        )
+    return obj
+
+
 def _grantee(agency, user):
     if (agency is None) == (user is None):
         raise ValueError("Share with exactly one of an agency or a user.")
