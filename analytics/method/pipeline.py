@@ -1,0 +1,287 @@
+"""`run_analysis`: every stage of the method, in order, with progress, cancellation and timings.
+
+Between stages the pipeline calls `should_cancel()` and raises `Cancelled` if it returns true;
+after each stage it calls `progress(stage_name, fraction_done)` with fraction_done in (0, 1].
+Inputs must be consistent (every link names a known record and nominal; ids unique): the import
+guarantees it, and `run_analysis` raises ValueError naming the first problem otherwise.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .centrality import Centrality, centrality
+from .dismantling import DismantlingPlan, harm_aware_plan
+from .document import build_result_document
+from .explain import NominalExplanation, explain_nominal
+from .groups import Groups, associate_soc_groups, detect_groups
+from .harm import GroupHarm, NominalHarm, group_priority, nominal_harm
+from .inputs import VICTIM_ROLE, AnalysisInputs, AnalysisParams, Nominal
+from .network import Network, build_network, group_links_by_record, records_adding_relationships
+from .people import PersonToSafeguard, identify_people_for_safeguarding, is_child
+from .scoring import Re2SetMatcher, RecordScore, make_matcher, score_records
+from .terms import CUCKOO_GROUP
+from .validation import ValidationSample, draw_validation_sample
+
+STAGES = (
+    "score records",
+    "build network",
+    "detect groups",
+    "harm and priority",
+    "centrality",
+    "dismantling",
+    "people to safeguard",
+    "explanations",
+    "validation sample",
+    "result document",
+)
+
+
+class Cancelled(Exception):
+    """The run was cancelled between two stages; nothing of it should be stored."""
+
+
+@dataclass(frozen=True)
+class StageTiming:
+    stage: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """Counts for the run's data-quality report.
+
+    - `unknown_offence_codes`: offence code -> harm-role records carrying a code missing from the
+      harm table (they contributed 0 harm).
+    - `records_without_offence_code`: harm-role records with no offence code.
+    - `kept_without_date_of_birth`: kept nominals whose age cannot be worked out.
+    - `texts_matched_by_reference_engine`: texts the fast engine handed to plain `re` (see
+      `scoring`); `terms_on_reference_engine`: patterns it could not run at all.
+    """
+
+    unknown_offence_codes: Mapping[str, int]
+    records_without_offence_code: int
+    kept_without_date_of_birth: int
+    texts_matched_by_reference_engine: int
+    terms_on_reference_engine: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    params: AnalysisParams
+    record_scores: Mapping[str, RecordScore]
+    network: Network
+    groups: Groups
+    soc_labels: Mapping[int, str | None]
+    harm: NominalHarm
+    group_harm: Mapping[int, GroupHarm]
+    centrality: Centrality
+    dismantling: DismantlingPlan
+    people: tuple[PersonToSafeguard, ...]
+    explanations: Mapping[str, NominalExplanation]
+    validation_sample: ValidationSample
+    data_quality: DataQuality
+    timings: tuple[StageTiming, ...]
+    document: dict[str, Any]
+
+
+ProgressCallback = Callable[[str, float], None]
+CancelCallback = Callable[[], bool]
+
+
+def run_analysis(
+    inputs: AnalysisInputs,
+    params: AnalysisParams,
+    *,
+    progress: ProgressCallback | None = None,
+    should_cancel: CancelCallback | None = None,
+) -> AnalysisResult:
+    """Run the whole method on `inputs` with `params`."""
+    timings: list[StageTiming] = []
+    stage_index = 0
+
+    def stage(name: str) -> _Stage:
+        nonlocal stage_index
+        assert name == STAGES[stage_index], f"stage {name!r} out of order"
+        if should_cancel is not None and should_cancel():
+            raise Cancelled(f"cancelled before {name}")
+        stage_index += 1
+        return _Stage(name, stage_index / len(STAGES), timings, progress)
+
+    _check_consistent(inputs)
+    nominals = {nominal.nominal_id: nominal for nominal in inputs.nominals}
+
+    with stage("score records"):
+        matcher = make_matcher(params.term_groups, engine=params.matching_engine)
+        scores = score_records(((r.record_id, r.text) for r in inputs.records), matcher)
+
+    with stage("build network"):
+        record_nominals = group_links_by_record((link.record_id, link.nominal_id) for link in inputs.links)
+        associations = [(a.nominal_id_a, a.nominal_id_b) for a in inputs.associations]
+        network = build_network(
+            {record_id: scored.score for record_id, scored in scores.items()},
+            record_nominals,
+            associations,
+            beta=params.beta,
+            threshold=params.threshold,
+        )
+
+    with stage("detect groups"):
+        groups = detect_groups(network.kept, network.edges, steps=params.steps)
+        soc_labels = associate_soc_groups(
+            groups.members, ((m.soc_group_id, m.nominal_id) for m in inputs.soc_memberships)
+        )
+
+    with stage("harm and priority"):
+        harm = nominal_harm(
+            {record.record_id: record.offence_code for record in inputs.records},
+            ((link.record_id, link.nominal_id, link.role) for link in inputs.links),
+            inputs.harm_index,
+        )
+        group_harm = group_priority(groups.members, harm)
+
+    with stage("centrality"):
+        kept_centrality = centrality(network.kept, network.edges)
+
+    with stage("dismantling"):
+        plan = harm_aware_plan(
+            network.kept,
+            network.edges,
+            {n: harm.cchi.get(n, 0.0) for n in network.kept},
+            exact_max_nodes=params.dismantling_exact_max_nodes,
+            batch_fraction=params.dismantling_batch_fraction,
+        )
+
+    with stage("people to safeguard"):
+        victim_records: defaultdict[str, list[str]] = defaultdict(list)
+        for link in inputs.links:
+            if link.role == VICTIM_ROLE:
+                victim_records[link.nominal_id].append(link.record_id)
+        cuckoo_records = [
+            record_id
+            for record_id, scored in scores.items()
+            if any(term.group == CUCKOO_GROUP for term in scored.matched)
+        ]
+        people = identify_people_for_safeguarding(
+            network.kept, nominals, victim_records, cuckoo_records, params.reference_date
+        )
+
+    with stage("explanations"):
+        records_of_nominal: defaultdict[str, list[str]] = defaultdict(list)
+        for record_id, on_record in record_nominals.items():
+            for nominal_id in on_record:
+                records_of_nominal[nominal_id].append(record_id)
+        associated_with = _associations_by_nominal(associations)
+        explanations = {
+            nominal_id: explain_nominal(
+                nominal_id, network, scores, records_of_nominal, record_nominals, associated_with
+            )
+            for nominal_id in network.kept
+        }
+
+    with stage("validation sample"):
+        adding, not_adding = records_adding_relationships(
+            {record_id: scored.score for record_id, scored in scores.items()}, record_nominals, network.kept
+        )
+        sample = draw_validation_sample(
+            adding, not_adding, size=params.validation_sample_size, seed=params.validation_seed
+        )
+
+    with stage("result document"):
+        children = {n: is_child(nominals.get(n, Nominal(n)).date_of_birth, params.reference_date) for n in network.kept}
+        document = build_result_document(
+            params=params,
+            network=network,
+            groups=groups,
+            soc_labels=soc_labels,
+            harm=harm,
+            group_harm=group_harm,
+            centrality=kept_centrality,
+            dismantling=plan,
+            children=children,
+        )
+        quality = DataQuality(
+            unknown_offence_codes=harm.unknown_offence_codes,
+            records_without_offence_code=harm.records_without_offence_code,
+            kept_without_date_of_birth=sum(1 for value in children.values() if value is None),
+            texts_matched_by_reference_engine=getattr(matcher, "reference_texts", 0),
+            terms_on_reference_engine=tuple(matcher.terms[i].pattern for i in getattr(matcher, "reference_only", ()))
+            if isinstance(matcher, Re2SetMatcher)
+            else (),
+        )
+
+    return AnalysisResult(
+        params=params,
+        record_scores=scores,
+        network=network,
+        groups=groups,
+        soc_labels=soc_labels,
+        harm=harm,
+        group_harm=group_harm,
+        centrality=kept_centrality,
+        dismantling=plan,
+        people=tuple(people),
+        explanations=explanations,
+        validation_sample=sample,
+        data_quality=quality,
+        timings=tuple(timings),
+        document=document,
+    )
+
+
+class _Stage:
+    """Times one stage and reports progress when it ends (only if it ends without error)."""
+
+    def __init__(
+        self, name: str, fraction: float, timings: list[StageTiming], progress: ProgressCallback | None
+    ) -> None:
+        self.name, self.fraction, self.timings, self.progress = name, fraction, timings, progress
+
+    def __enter__(self) -> _Stage:
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, error_type: object, error: object, traceback: object) -> None:
+        if error_type is not None:
+            return
+        self.timings.append(StageTiming(self.name, time.perf_counter() - self.started))
+        if self.progress is not None:
+            self.progress(self.name, self.fraction)
+
+
+def _associations_by_nominal(associations: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    partners: defaultdict[str, set[str]] = defaultdict(set)
+    for a, b in associations:
+        partners[a].add(b)
+        partners[b].add(a)
+    return {nominal_id: frozenset(others) for nominal_id, others in partners.items()}
+
+
+def _check_consistent(inputs: AnalysisInputs) -> None:
+    nominal_ids = _unique((n.nominal_id for n in inputs.nominals), "nominal")
+    record_ids = _unique((r.record_id for r in inputs.records), "record")
+    for link in inputs.links:
+        if link.record_id not in record_ids:
+            raise ValueError(f"record link names unknown record {link.record_id!r}")
+        if link.nominal_id not in nominal_ids:
+            raise ValueError(f"record link names unknown nominal {link.nominal_id!r}")
+    for association in inputs.associations:
+        for nominal_id in (association.nominal_id_a, association.nominal_id_b):
+            if nominal_id not in nominal_ids:
+                raise ValueError(f"association names unknown nominal {nominal_id!r}")
+    for membership in inputs.soc_memberships:
+        if membership.nominal_id not in nominal_ids:
+            raise ValueError(f"SOC membership names unknown nominal {membership.nominal_id!r}")
+
+
+def _unique(ids: Iterable[str], kind: str) -> set[str]:
+    seen: set[str] = set()
+    for identifier in ids:
+        if identifier in seen:
+            raise ValueError(f"duplicate {kind} id {identifier!r}")
+        seen.add(identifier)
+    return seen
