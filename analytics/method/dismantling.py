@@ -7,7 +7,8 @@ better.
 Adaptive strategies remove one nominal at a time, recomputing their score on what is left. The
 candidates are the nominals of the current largest connected component (when several components
 share the largest size, the nominals of all of them). Ties in a score go to the smallest
-nominal id. Once no component has two nominals, the rest of the order is by harm (CCHI,
+nominal id. Every score used here depends only on the nominal's own component, so after a
+removal only the component it touched is rescored; that is the same as rescoring everything. Once no component has two nominals, the rest of the order is by harm (CCHI,
 descending), then id; this cannot change R.
 
 Cost rule for large networks: betweenness is O(n*m) per recomputation and a giant component
@@ -40,6 +41,7 @@ import heapq
 import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import igraph
@@ -53,7 +55,6 @@ HARM_BETWEENNESS = "harm-weighted betweenness"
 HARM_DEGREE = "harm-weighted degree"
 # Preference among orders with the same R and the same harm curve: harm-aware first.
 PORTFOLIO = (COLLAPSE, HARM_BETWEENNESS, HARM_DEGREE, BETWEENNESS, DEGREE)
-TIE_TOLERANCE = 1e-12
 SAMPLED_SOURCES = 256
 
 
@@ -208,15 +209,18 @@ class _State:
             heapq.heappop(self._sizes)
         return -self._sizes[0] if self._sizes else 0
 
-    def largest_components(self) -> tuple[int, list[int], int]:
-        """(largest size, ids of every component of that size, size of the next smaller one)."""
+    def largest_components(self) -> tuple[int, AbstractSet[int], int]:
+        """(largest size, ids of every component of that size, size of the next smaller one).
+
+        The set of ids is live: read it before the next removal, do not keep it.
+        """
         size = self._largest_size()
         if size == 0:
-            return 0, [], 0
+            return 0, set(), 0
         top = heapq.heappop(self._sizes)
         next_size = self._largest_size()
         heapq.heappush(self._sizes, top)
-        return size, list(self._by_size[size]), next_size
+        return size, self._by_size[size], next_size
 
     def remove(self, nodes: Iterable[int]) -> list[int]:
         """Remove `nodes`, split each component they were in (one search per component), and
@@ -240,6 +244,12 @@ class _State:
         return list(touched)
 
 
+Measurements = dict[tuple[str, bool, frozenset[int]], dict[int, tuple[float, ...]]]
+"""Raw scores of a component, by (measure name, exact?, the component's nodes). A component's
+scores depend only on which nodes it has, so strategies that meet the same component (all of
+them meet the untouched ones) share one computation."""
+
+
 @dataclass(frozen=True)
 class _Strategy:
     """A scoring rule. `measure` computes raw numbers for every node of one component (they only
@@ -247,6 +257,7 @@ class _Strategy:
     the score to maximise, given the size of the largest *other* component; `describe` says why.
     """
 
+    name: str
     measure: Callable[[_State, list[int], bool], dict[int, tuple[float, ...]]]
     key: Callable[[int, tuple[float, ...], int], tuple[float, ...]]
     describe: Callable[[int, tuple[float, ...], int], str]
@@ -259,6 +270,7 @@ def _run(
     *,
     exact_max_nodes: int,
     batch_fraction: float,
+    shared: Measurements | None = None,
 ) -> tuple[list[int], list[tuple[int, int, int, str]], list[int]]:
     """Dismantle with `strategy`. Returns the order of every node, one (node, LCC before, LCC
     after, criterion) step per removal, and the LCC curve (k = 0..N).
@@ -268,15 +280,21 @@ def _run(
     """
     state = _State(graph)
     measured: dict[int, dict[int, tuple[float, ...]]] = {}
-    # component -> (the `other` it was ranked with, its best (key, node))
-    best: dict[int, tuple[int, tuple[tuple[float, ...], int]]] = {}
+    # For the current largest size and `other`: a heap of (best (key, node), component) over the
+    # components of that size. Removing a node only ever creates smaller components, so while
+    # the largest size stays the same the heap only loses entries (dropped lazily).
+    heaps: dict[tuple[int, int], list[tuple[tuple[tuple[float, ...], int], int]]] = {}
     order: list[int] = []
     criteria: list[str] = []
 
+    cache: Measurements = {} if shared is None else shared
+
     def raw_scores(component: int, exact: bool) -> dict[int, tuple[float, ...]]:
         if component not in measured:
-            members = sorted(state.components[component])
-            measured[component] = strategy.measure(state, members, exact)
+            content = (strategy.name, exact, frozenset(state.components[component]))
+            if content not in cache:
+                cache[content] = strategy.measure(state, sorted(content[2]), exact)
+            measured[component] = cache[content]
         return measured[component]
 
     def rank_key(v: int, raw: tuple[float, ...], other: int) -> tuple[tuple[float, ...], int]:
@@ -289,16 +307,16 @@ def _run(
             break
         other = size if len(tops) > 1 else next_size
         if size <= exact_max_nodes:
-            chosen: tuple[tuple[tuple[float, ...], int], int] | None = None
-            for component in tops:
-                cached = best.get(component)
-                if cached is None or cached[0] != other:
-                    raw = raw_scores(component, True)
-                    cached = best[component] = (other, min(rank_key(v, raw[v], other) for v in raw))
-                if chosen is None or (cached[1], component) < chosen:
-                    chosen = (cached[1], component)
-            assert chosen is not None
-            (_, node), component = chosen
+            heap = heaps.get((size, other))
+            if heap is None:
+                heaps.clear()
+                heap = heaps[(size, other)] = [
+                    (min(rank_key(v, raw[v], other) for raw in (raw_scores(c, True),) for v in raw), c) for c in tops
+                ]
+                heapq.heapify(heap)
+            while heap[0][1] not in state.components:
+                heapq.heappop(heap)
+            (_, node), component = heap[0]
             picks = [(node, strategy.describe(node, measured[component][node], other))]
         else:
             ranked = sorted(
@@ -315,7 +333,6 @@ def _run(
             ]
         for gone in state.remove(node for node, _ in picks):
             measured.pop(gone, None)
-            best.pop(gone, None)
         order.extend(node for node, _ in picks)
         criteria.extend(criterion for _, criterion in picks)
     rest = sorted((v for v in range(len(graph)) if state.alive[v]), key=lambda v: (-harm[v], v))
@@ -326,9 +343,11 @@ def _run(
     return order, steps, curve
 
 
-def _betweenness(state: _State, members: list[int], exact: bool) -> list[float]:
-    """Betweenness of the nodes of one component (exact, or estimated from sampled sources)."""
-    sub = state.graph.igraph.induced_subgraph(members)
+def _betweenness(sub: igraph.Graph, members: list[int], exact: bool) -> list[float]:
+    """Betweenness of the nodes of one component, `sub` (exact, or estimated from sampled
+    sources)."""
+    if len(members) <= 2:
+        return [0.0] * len(members)
     if exact or len(members) <= SAMPLED_SOURCES:
         values = sub.betweenness(directed=False)
     else:
@@ -345,24 +364,27 @@ def _measure_degree(state: _State, members: list[int], exact: bool) -> dict[int,
 
 
 def _measure_betweenness(state: _State, members: list[int], exact: bool) -> dict[int, tuple[float, ...]]:
-    return {v: (b,) for v, b in zip(members, _betweenness(state, members, exact), strict=True)}
+    sub = state.graph.igraph.induced_subgraph(members)
+    return {v: (b,) for v, b in zip(members, _betweenness(sub, members, exact), strict=True)}
 
 
 def _measure_collapse(state: _State, members: list[int], exact: bool) -> dict[int, tuple[float, ...]]:
     sub = state.graph.igraph.induced_subgraph(members)
     pieces = _largest_piece_after_removal(sub.get_adjlist())
-    betweenness = _betweenness(state, members, exact)
+    betweenness = _betweenness(sub, members, exact)
     return {v: (piece, b) for v, piece, b in zip(members, pieces, betweenness, strict=True)}
 
 
 def _reference_strategies() -> dict[str, _Strategy]:
     return {
         DEGREE: _Strategy(
+            "degree",
             _measure_degree,
             lambda v, raw, other: raw,
             lambda v, raw, other: f"most connections in the largest group ({raw[0]:g})",
         ),
         BETWEENNESS: _Strategy(
+            "betweenness",
             _measure_betweenness,
             lambda v, raw, other: raw,
             lambda v, raw, other: f"highest betweenness in the largest group ({raw[0]:g})",
@@ -375,6 +397,7 @@ def _harm_aware_strategies(harm: Sequence[float]) -> dict[str, _Strategy]:
     factor = [1 + (h / top if top > 0 else 0.0) for h in harm]
     return {
         COLLAPSE: _Strategy(
+            "collapse",
             _measure_collapse,
             # Smallest resulting LCC (own largest piece, or the largest other component), then
             # betweenness, then harm.
@@ -384,11 +407,13 @@ def _harm_aware_strategies(harm: Sequence[float]) -> dict[str, _Strategy]:
             ),
         ),
         HARM_BETWEENNESS: _Strategy(
+            "betweenness",
             _measure_betweenness,
             lambda v, raw, other: (settle(raw[0] * factor[v]), harm[v]),
             lambda v, raw, other: f"highest harm-weighted betweenness ({raw[0]:g} x {factor[v]:.2f})",
         ),
         HARM_DEGREE: _Strategy(
+            "degree",
             _measure_degree,
             lambda v, raw, other: (settle(raw[0] * factor[v]), harm[v]),
             lambda v, raw, other: f"highest harm-weighted degree ({raw[0]:g} x {factor[v]:.2f})",
@@ -505,15 +530,22 @@ def harm_aware_plan(
     if n == 0:
         return DismantlingPlan("empty network", (), (), 0.0, (0,), {}, "The network is empty.")
     strategies = {**_harm_aware_strategies(harm_values), **_reference_strategies()}
+    shared: Measurements = {}
     results = {
         strategy: _run(
-            graph, strategies[strategy], harm_values, exact_max_nodes=exact_max_nodes, batch_fraction=batch_fraction
+            graph,
+            strategies[strategy],
+            harm_values,
+            exact_max_nodes=exact_max_nodes,
+            batch_fraction=batch_fraction,
+            shared=shared,
         )
         for strategy in PORTFOLIO
     }
     scores = {strategy: _robustness(curve) for strategy, (_, _, curve) in results.items()}
-    best_r = min(scores.values())
-    finalists = [s for s in PORTFOLIO if scores[s] <= best_r + TIE_TOLERANCE]
+    # R is (sum of the curve) / N^2: compare the integer sums, so equal means exactly equal.
+    areas = {strategy: sum(curve[1:]) for strategy, (_, _, curve) in results.items()}
+    finalists = [s for s in PORTFOLIO if areas[s] == min(areas.values())]
     chosen = max(finalists, key=lambda s: (_harm_area(results[s][0], harm_values), -PORTFOLIO.index(s)))
     order, steps, curve = results[chosen]
 

@@ -93,6 +93,9 @@ class AnalysisParams:
     - `dismantling_exact_max_nodes`: while the largest connected component has at most this many
       nodes, betweenness is recomputed after every removal; above it, after each batch of
       `dismantling_batch_fraction` of the component (see `dismantling`).
+    - `betweenness_estimate_above`: None (default) for exact betweenness everywhere; otherwise
+      components with more nominals get betweenness estimated from sampled sources (see
+      `centrality`), trading exactness for time on very large networks.
     - `matching_engine`: "auto", "re2", "python" or "reference" (see `scoring.make_matcher`).
     """
 
@@ -105,6 +108,7 @@ class AnalysisParams:
     validation_seed: int = 0
     dismantling_exact_max_nodes: int = 500
     dismantling_batch_fraction: float = 0.02
+    betweenness_estimate_above: int | None = None
     matching_engine: str = "auto"
     run_id: int | None = None
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from .numeric import capped_sum, settle
@@ -42,7 +43,7 @@ class Network:
     direct_evidence: Mapping[str, float]
     evidence_records: Mapping[str, tuple[str, ...]]
     weighting: Mapping[str, float]
-    related: Mapping[str, frozenset[str]]
+    related: Mapping[str, AbstractSet[str]]
     kept: tuple[str, ...]
     edges: Mapping[tuple[str, str], float]
 
@@ -59,15 +60,15 @@ class Network:
         return {u: d[u] for u in sorted(self.related.get(nominal_id, ())) if u in d}
 
 
-def group_links_by_record(links: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+def group_links_by_record(links: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     """record_id -> the distinct nominals on it, in first-seen order (several roles count once)."""
     by_record: defaultdict[str, list[str]] = defaultdict(list)
     for record_id, nominal_id in links:
         by_record[record_id].append(nominal_id)
-    return {
-        record_id: tuple(dict.fromkeys(nominals)) if len(nominals) > 1 else tuple(nominals)
-        for record_id, nominals in by_record.items()
-    }
+    for record_id, nominals in by_record.items():
+        if len(nominals) > 1:
+            by_record[record_id] = list(dict.fromkeys(nominals))
+    return dict(by_record)
 
 
 def build_network(
@@ -94,8 +95,10 @@ def build_network(
     related = _relate(direct, record_nominals, associations)
     deepened = set(direct) | set(related)
     weighting = {}
+    in_p = set(direct)
     for nominal_id in deepened:
-        neighbours_in_p = math.fsum(direct[u] for u in related.get(nominal_id, ()) if u in direct)
+        neighbours = related.get(nominal_id)
+        neighbours_in_p = math.fsum(map(direct.__getitem__, neighbours & in_p)) if neighbours else 0.0
         weighting[nominal_id] = min(1.0, settle(direct.get(nominal_id, 0.0) + beta * neighbours_in_p))
 
     kept = sorted(v for v, w in weighting.items() if w >= threshold)
@@ -114,7 +117,7 @@ def build_network(
         direct_evidence=direct,
         evidence_records=evidence_records,
         weighting=weighting,
-        related={v: frozenset(neighbours) for v, neighbours in related.items()},
+        related=related,
         kept=tuple(kept),
         edges=dict(sorted(edges.items())),
     )

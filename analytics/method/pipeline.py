@@ -8,9 +8,11 @@ guarantees it, and `run_analysis` raises ValueError naming the first problem oth
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +24,7 @@ from .groups import Groups, associate_soc_groups, detect_groups
 from .harm import GroupHarm, NominalHarm, group_priority, nominal_harm
 from .inputs import VICTIM_ROLE, AnalysisInputs, AnalysisParams, Nominal
 from .network import Network, build_network, group_links_by_record, records_adding_relationships
-from .people import PersonToSafeguard, identify_people_for_safeguarding, is_child
+from .people import CHILD, PersonToSafeguard, identify_people_for_safeguarding, is_child
 from .scoring import Re2SetMatcher, RecordScore, make_matcher, score_records
 from .terms import CUCKOO_GROUP
 from .validation import ValidationSample, draw_validation_sample
@@ -55,9 +57,9 @@ class StageTiming:
 class DataQuality:
     """Counts for the run's data-quality report.
 
-    - `unknown_offence_codes`: offence code -> harm-role records carrying a code missing from the
-      harm table (they contributed 0 harm).
-    - `records_without_offence_code`: harm-role records with no offence code.
+    - `unknown_offence_codes`: offence code -> records carrying a code missing from the harm
+      table on which a kept nominal has a harm role (they contributed 0 harm).
+    - `records_without_offence_code`: such records with no offence code at all.
     - `kept_without_date_of_birth`: kept nominals whose age cannot be worked out.
     - `texts_matched_by_reference_engine`: texts the fast engine handed to plain `re` (see
       `scoring`); `terms_on_reference_engine`: patterns it could not run at all.
@@ -79,6 +81,7 @@ class AnalysisResult:
     soc_labels: Mapping[int, str | None]
     harm: NominalHarm
     group_harm: Mapping[int, GroupHarm]
+    children_by_group: Mapping[int, tuple[str, ...]]
     centrality: Centrality
     dismantling: DismantlingPlan
     people: tuple[PersonToSafeguard, ...]
@@ -101,6 +104,34 @@ def run_analysis(
     should_cancel: CancelCallback | None = None,
 ) -> AnalysisResult:
     """Run the whole method on `inputs` with `params`."""
+    with _without_cyclic_gc():
+        return _run_analysis(inputs, params, progress, should_cancel)
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector for the run, then restore its previous state.
+
+    A million-record input is millions of container objects, and every full collection walks
+    all of them while the run allocates millions more: that alone roughly doubled the time of
+    the network stages. The method builds no reference cycles (plain dicts, sets, tuples and
+    frozen dataclasses), so nothing is left for the collector to find.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run_analysis(
+    inputs: AnalysisInputs,
+    params: AnalysisParams,
+    progress: ProgressCallback | None,
+    should_cancel: CancelCallback | None,
+) -> AnalysisResult:
     timings: list[StageTiming] = []
     stage_index = 0
 
@@ -136,16 +167,20 @@ def run_analysis(
             groups.members, ((m.soc_group_id, m.nominal_id) for m in inputs.soc_memberships)
         )
 
+    kept = set(network.kept)
     with stage("harm and priority"):
+        # Only kept nominals' harm is reported, so only their links are read.
+        harm_links = [(link.record_id, link.nominal_id, link.role) for link in inputs.links if link.nominal_id in kept]
+        needed = {record_id for record_id, _, _ in harm_links}
         harm = nominal_harm(
-            {record.record_id: record.offence_code for record in inputs.records},
-            ((link.record_id, link.nominal_id, link.role) for link in inputs.links),
+            {record.record_id: record.offence_code for record in inputs.records if record.record_id in needed},
+            harm_links,
             inputs.harm_index,
         )
         group_harm = group_priority(groups.members, harm)
 
     with stage("centrality"):
-        kept_centrality = centrality(network.kept, network.edges)
+        kept_centrality = centrality(network.kept, network.edges, estimate_above=params.betweenness_estimate_above)
 
     with stage("dismantling"):
         plan = harm_aware_plan(
@@ -169,12 +204,19 @@ def run_analysis(
         people = identify_people_for_safeguarding(
             network.kept, nominals, victim_records, cuckoo_records, params.reference_date
         )
+        # Shown beside group priority (METHOD.md section 5): the children in each group.
+        children_of: defaultdict[int, list[str]] = defaultdict(list)
+        for person in people:
+            if person.category == CHILD:
+                children_of[groups.group_of[person.nominal_id]].append(person.nominal_id)
+        children_by_group = {group: tuple(children_of.get(group, ())) for group in groups.members}
 
     with stage("explanations"):
         records_of_nominal: defaultdict[str, list[str]] = defaultdict(list)
         for record_id, on_record in record_nominals.items():
             for nominal_id in on_record:
-                records_of_nominal[nominal_id].append(record_id)
+                if nominal_id in kept:
+                    records_of_nominal[nominal_id].append(record_id)
         associated_with = _associations_by_nominal(associations)
         explanations = {
             nominal_id: explain_nominal(
@@ -222,6 +264,7 @@ def run_analysis(
         soc_labels=soc_labels,
         harm=harm,
         group_harm=group_harm,
+        children_by_group=children_by_group,
         centrality=kept_centrality,
         dismantling=plan,
         people=tuple(people),

@@ -105,7 +105,8 @@ def term_pattern_problem(pattern: str) -> str | None:
     nothing would match every record), and may use only what the fast engine runs with exactly the
     same meaning: ASCII literals, character classes, `.`, `\\d \\w \\s` and their negations,
     `\\b \\B`, groups, alternation and repetition (counts up to 1000). Anchors, look-around,
-    backreferences, inline flags and control characters are refused.
+    backreferences, inline flags, control characters and nested unbounded repetition such as
+    `(A+)+` (exponential time in Python's `re`) are refused.
     """
     if not pattern.strip():
         return "The pattern is empty."
@@ -146,9 +147,9 @@ def describe_for_re2(parsed: sre_parse.SubPattern) -> Re2Translation:
     as `\\x{..}`. Raises UnsupportedPattern for anything outside the supported subset, including
     non-ASCII characters (on ASCII text the two engines' case folding is then identical).
     """
-    mentioned: set[str] = set()
-    expression = _emit(parsed.data if hasattr(parsed, "data") else parsed, mentioned)
-    return Re2Translation(expression, frozenset(mentioned))
+    emitter = _Re2Emitter()
+    expression = emitter.sequence(parsed.data)
+    return Re2Translation(expression, frozenset(emitter.mentioned))
 
 
 _CATEGORY_CLASSES = {
@@ -169,79 +170,96 @@ _REFUSED = {
 }
 
 
-def _mention(code: int, mentioned: set[str]) -> None:
-    if code > 0x7F:
-        raise UnsupportedPattern(f"Only ASCII characters are supported; {chr(code)!r} is not ASCII.")
-    if code < 0x20 or code == 0x7F:
-        raise UnsupportedPattern("Control characters (tab, newline...) are not supported; use \\s.")
-    char = chr(code)
-    mentioned.update((char, char.lower(), char.upper()))
-
-
 def _char(code: int) -> str:
     char = chr(code)
     return char if char.isascii() and char.isalnum() else f"\\x{{{code:x}}}"
 
 
-def _emit(items: list, mentioned: set[str]) -> str:
-    return "".join(_emit_one(op, argument, mentioned) for op, argument in items)
+class _Re2Emitter:
+    """Walks Python's parse tree, emitting RE2 syntax and noting the characters named."""
 
+    def __init__(self) -> None:
+        self.mentioned: set[str] = set()
+        self._inside_unbounded_repeat = False
 
-def _emit_one(op: object, argument: object, mentioned: set[str]) -> str:
-    if op is sre.LITERAL:
-        _mention(argument, mentioned)
-        return _char(argument)
-    if op is sre.NOT_LITERAL:
-        _mention(argument, mentioned)
-        return "[^" + _char(argument) + "]"
-    if op is sre.ANY:
-        return "."
-    if op is sre.IN:
-        return _emit_class(argument, mentioned)
-    if op is sre.BRANCH:
-        _, alternatives = argument
-        return "(?:" + "|".join(_emit(alt.data, mentioned) for alt in alternatives) + ")"
-    if op is sre.SUBPATTERN:
-        _group, add_flags, del_flags, inner = argument
-        if add_flags or del_flags:
-            raise UnsupportedPattern("Inline flags such as (?i) or (?s) are not supported.")
-        return "(?:" + _emit(inner.data, mentioned) + ")"
-    if op is sre.MAX_REPEAT or op is sre.MIN_REPEAT:
-        low, high, inner = argument
+    def mention(self, code: int) -> None:
+        if code > 0x7F:
+            raise UnsupportedPattern(f"Only ASCII characters are supported; {chr(code)!r} is not ASCII.")
+        if code < 0x20 or code == 0x7F:
+            raise UnsupportedPattern("Control characters (tab, newline...) are not supported; use \\s.")
+        char = chr(code)
+        self.mentioned.update((char, char.lower(), char.upper()))
+
+    def sequence(self, items: list) -> str:
+        return "".join(self.one(op, argument) for op, argument in items)
+
+    def one(self, op: object, argument: object) -> str:
+        if op is sre.LITERAL:
+            self.mention(argument)
+            return _char(argument)
+        if op is sre.NOT_LITERAL:
+            self.mention(argument)
+            return "[^" + _char(argument) + "]"
+        if op is sre.ANY:
+            return "."
+        if op is sre.IN:
+            return self.character_class(argument)
+        if op is sre.BRANCH:
+            _, alternatives = argument
+            return "(?:" + "|".join(self.sequence(alt.data) for alt in alternatives) + ")"
+        if op is sre.SUBPATTERN:
+            _group, add_flags, del_flags, inner = argument
+            if add_flags or del_flags:
+                raise UnsupportedPattern("Inline flags such as (?i) or (?s) are not supported.")
+            return "(?:" + self.sequence(inner.data) + ")"
+        if op is sre.MAX_REPEAT or op is sre.MIN_REPEAT:
+            return self.repeat(op, *argument)
+        if op is sre.AT:
+            if argument is sre.AT_BOUNDARY:
+                return r"\b"
+            if argument is sre.AT_NON_BOUNDARY:
+                return r"\B"
+            raise UnsupportedPattern(
+                "Anchors (^ $ \\A \\Z) are not supported: terms are always matched on word boundaries."
+            )
+        if op in _REFUSED:
+            raise UnsupportedPattern(_REFUSED[op])
+        raise UnsupportedPattern(f"The construct {op} is not supported.")
+
+    def repeat(self, op: object, low: int, high: int, inner: sre_parse.SubPattern) -> str:
         if low > MAX_REPEAT_COUNT or (high != sre.MAXREPEAT and high > MAX_REPEAT_COUNT):
             raise UnsupportedPattern(f"Repetition counts above {MAX_REPEAT_COUNT} are not supported.")
-        bounds = f"{{{low},}}" if high == sre.MAXREPEAT else f"{{{low},{high}}}"
+        unbounded = high == sre.MAXREPEAT
+        if unbounded and self._inside_unbounded_repeat:
+            # RE2 would cope, but the reference engine (Python's backtracking `re`) can take
+            # exponential time on such a pattern, and it still runs on some texts.
+            raise UnsupportedPattern("Nested repetition such as (A+)+ is not supported: it can take exponential time.")
+        outer = self._inside_unbounded_repeat
+        self._inside_unbounded_repeat = outer or unbounded
+        try:
+            body = self.sequence(inner.data)
+        finally:
+            self._inside_unbounded_repeat = outer
+        bounds = f"{{{low},}}" if unbounded else f"{{{low},{high}}}"
         lazy = "?" if op is sre.MIN_REPEAT else ""
-        return "(?:" + _emit(inner.data, mentioned) + ")" + bounds + lazy
-    if op is sre.AT:
-        if argument is sre.AT_BOUNDARY:
-            return r"\b"
-        if argument is sre.AT_NON_BOUNDARY:
-            return r"\B"
-        raise UnsupportedPattern(
-            "Anchors (^ $ \\A \\Z) are not supported: terms are always matched on word boundaries."
-        )
-    if op in _REFUSED:
-        raise UnsupportedPattern(_REFUSED[op])
-    raise UnsupportedPattern(f"The construct {op} is not supported.")
+        return "(?:" + body + ")" + bounds + lazy
 
-
-def _emit_class(items: list, mentioned: set[str]) -> str:
-    parts: list[str] = []
-    negate = ""
-    for op, argument in items:
-        if op is sre.NEGATE:
-            negate = "^"
-        elif op is sre.LITERAL:
-            _mention(argument, mentioned)
-            parts.append(_char(argument))
-        elif op is sre.RANGE:
-            low, high = argument
-            for code in range(low, high + 1):
-                _mention(code, mentioned)
-            parts.append(_char(low) + "-" + _char(high))
-        elif op is sre.CATEGORY and argument in _CATEGORY_CLASSES:
-            parts.append(_CATEGORY_CLASSES[argument])
-        else:
-            raise UnsupportedPattern(f"The class item {op} is not supported.")
-    return "[" + negate + "".join(parts) + "]"
+    def character_class(self, items: list) -> str:
+        parts: list[str] = []
+        negate = ""
+        for op, argument in items:
+            if op is sre.NEGATE:
+                negate = "^"
+            elif op is sre.LITERAL:
+                self.mention(argument)
+                parts.append(_char(argument))
+            elif op is sre.RANGE:
+                low, high = argument
+                for code in range(low, high + 1):
+                    self.mention(code)
+                parts.append(_char(low) + "-" + _char(high))
+            elif op is sre.CATEGORY and argument in _CATEGORY_CLASSES:
+                parts.append(_CATEGORY_CLASSES[argument])
+            else:
+                raise UnsupportedPattern(f"The class item {op} is not supported.")
+        return "[" + negate + "".join(parts) + "]"

@@ -52,6 +52,8 @@ def test_a_pattern_repeated_in_a_group_is_one_term():
         ("A{1001}", "above 1000"),
         ("(?>AB)", "Atomic"),
         ("AB++", "Possessive"),
+        ("(A+)+B", "Nested repetition"),
+        ("(A|B+)*C", "Nested repetition"),
         ("A" * 201, "longer than 200"),
     ],
 )
