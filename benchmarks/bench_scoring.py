@@ -89,7 +89,7 @@ def main() -> None:
         rows,
     )
     handed_over = getattr(matchers["re2"], "reference_texts", 0)
-    print(f"\nre2 engine handed {handed_over} texts to the reference engine (characters folding to ASCII).")
+    print(f"\nThe re2 engine handed {handed_over} texts to the reference engine (see analytics.method.scoring).")
 
     speed_up = seconds["reference"] / seconds["re2"]
     if speed_up < REQUIRED_SPEED_UP:

@@ -121,7 +121,7 @@ def main() -> None:
                 f"{ours['modularity']:.4f}",
                 f"{ours['seconds']:.2f}",
                 f"{whole['seconds']:.2f}",
-                f"{whole['seconds'] / ours['seconds']:.0f}x",
+                f"{whole['seconds'] / ours['seconds']:.1f}x",
                 f"{ours_peak:.0f}",
                 f"{whole_peak:.0f}",
                 "yes" if identical else "NO",

@@ -57,7 +57,7 @@ class NominalExplanation:
 
 
 def _number(value: float) -> str:
-    return f"{settle(value):g}"
+    return f"{settle(value):.10g}"
 
 
 def explain_nominal(

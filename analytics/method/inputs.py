@@ -91,8 +91,9 @@ class AnalysisParams:
 
     - `validation_sample_size`, `validation_seed`: the review sample (section 7).
     - `dismantling_exact_max_nodes`: while the largest connected component has at most this many
-      nodes, betweenness is recomputed after every removal; above it, after each batch of
-      `dismantling_batch_fraction` of the component (see `dismantling`).
+      nominals, scores are recomputed after every removal; above it, once per batch of
+      `dismantling_batch_fraction` of the component, with betweenness estimated from sampled
+      sources (see `dismantling`).
     - `betweenness_estimate_above`: None (default) for exact betweenness everywhere; otherwise
       components with more nominals get betweenness estimated from sampled sources (see
       `centrality`), trading exactness for time on very large networks.

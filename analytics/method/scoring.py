@@ -11,6 +11,9 @@ Python's case-insensitive `i`, `s`, `k` also match the non-ASCII `ı`, `İ`, `ſ
 So the fast engine never shows RE2 the original text. It shows it an ASCII *surrogate* in which
 
 - ASCII characters stand for themselves, except \\v and \\x1c-\\x1f which become a tab;
+- `ı İ ſ K` become the ASCII letter they fold to (i, i, s, k): for every construct of the
+  supported subset Python's `re` treats each exactly like that letter (a test checks all
+  literals, ranges and categories exhaustively);
 - every other character becomes an ASCII placeholder of the same class in Python's terms:
   a word character (`_` or a letter no pattern mentions), a decimal digit (a digit no pattern
   mentions), white space (a tab) or anything else (\\x01).
@@ -18,11 +21,12 @@ So the fast engine never shows RE2 the original text. It shows it an ASCII *surr
 Patterns are translated from Python's own parse tree (`terms.describe_for_re2`) and accepted for
 the fast path only if they are ASCII, use no anchors, look-around or backreferences, and mention
 no control characters. For such a pattern every construct - literal, class, category, `.`, `\\b`
-- treats a character and its placeholder alike (the placeholder is chosen among characters the
-patterns never mention), and on ASCII text Python and RE2 agree construct by construct. Texts
-with a character that folds to ASCII (`ı İ ſ K`), or that would need a placeholder no unmentioned
-character can play, are matched by the reference engine instead. A property test
-(`tests/method/test_scoring_property.py`) checks the equality on generated texts and patterns.
+- treats a character and its stand-in alike (placeholders are chosen among characters the
+patterns never mention), and on ASCII text Python and RE2 agree construct by construct. A text
+that would need a placeholder no unmentioned character can play (only possible when the terms
+mention "_" and every letter, or every digit) is matched by the reference engine instead. A
+property test (`tests/method/test_scoring_property.py`) checks the equality on generated texts
+and patterns.
 """
 
 from __future__ import annotations
@@ -147,14 +151,14 @@ def _is_fast_capable(term: Term) -> bool:
 
 # --- the ASCII surrogate ---------------------------------------------------------------------
 
-# Characters outside ASCII whose case-insensitive match in Python's `re` includes an ASCII
-# character (dotted/dotless i, long s, Kelvin sign). Computed by brute force over all of Unicode
-# in tests/method/test_scoring.py; a text containing one is matched by the reference engine.
-ASCII_CASE_TWINS = frozenset("\u0130\u0131\u017f\u212a")
+# The characters outside ASCII that Python's case-insensitive `re` matches with an ASCII letter
+# (dotted and dotless i, long s, Kelvin sign), and that letter. Both facts are checked by brute
+# force in tests/method/test_scoring.py.
+ASCII_CASE_TWINS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
 
-# A non-ASCII character is encoded as one byte >= 0x80 naming its class; each matcher's
+# Any other non-ASCII character is encoded as one byte >= 0x80 naming its class; each matcher's
 # translation table then turns the class byte into that matcher's placeholder (or 0xFF).
-_WORD, _DIGIT, _SPACE, _OTHER, _TWIN = b"\x80", b"\x81", b"\x82", b"\x83", b"\x84"
+_WORD, _DIGIT, _SPACE, _OTHER = b"\x80", b"\x81", b"\x82", b"\x83"
 _UNMATCHABLE = 0xFF
 _CLASSIFY_ERRORS = "analytics.method.scoring.classify"
 
@@ -163,7 +167,7 @@ _CLASSIFY_ERRORS = "analytics.method.scoring.classify"
 def _class_byte(char: str) -> bytes:
     # Python's `re` on str: \w is isalnum() or "_", \d is isdecimal(), \s is isspace().
     if char in ASCII_CASE_TWINS:
-        return _TWIN
+        return ASCII_CASE_TWINS[char].encode("ascii")
     if char.isdecimal():
         return _DIGIT
     if char.isalnum():
@@ -219,7 +223,8 @@ class Re2SetMatcher:
     """All fast-capable terms in one RE2 `Set` pass over the ASCII surrogate of each text.
 
     Raises ImportError when google-re2 is not installed. `reference_texts` counts the texts that
-    had to go to the reference engine (see module docstring).
+    had to go to the reference engine (see module docstring); `reference_only` lists the terms
+    (by position) it could not run at all, which are searched with `re` in every text.
     """
 
     # Generous DFA budget: with too little, RE2::Set reports "no match" instead of failing.

@@ -105,8 +105,8 @@ def term_pattern_problem(pattern: str) -> str | None:
     nothing would match every record), and may use only what the fast engine runs with exactly the
     same meaning: ASCII literals, character classes, `.`, `\\d \\w \\s` and their negations,
     `\\b \\B`, groups, alternation and repetition (counts up to 1000). Anchors, look-around,
-    backreferences, inline flags, control characters and nested unbounded repetition such as
-    `(A+)+` (exponential time in Python's `re`) are refused.
+    backreferences, inline flags, control characters, and repeated groups that themselves repeat
+    or have alternatives (`(A+)+`, `(A|AB)+`: exponential time in Python's `re`) are refused.
     """
     if not pattern.strip():
         return "The pattern is empty."
@@ -170,6 +170,14 @@ _REFUSED = {
 }
 
 
+# RE2 runs such patterns in linear time, but the reference engine (Python's backtracking `re`)
+# can take exponential time on them, and it still runs where the fast engine cannot.
+_NESTED_REPETITION = (
+    "A repeated group may not contain alternatives or a variable repeat, such as (A+)+, (A?A)+ "
+    "or (A|AB)+: matching it can take exponential time."
+)
+
+
 def _char(code: int) -> str:
     char = chr(code)
     return char if char.isascii() and char.isalnum() else f"\\x{{{code:x}}}"
@@ -180,7 +188,7 @@ class _Re2Emitter:
 
     def __init__(self) -> None:
         self.mentioned: set[str] = set()
-        self._inside_unbounded_repeat = False
+        self._inside_repetition = False
 
     def mention(self, code: int) -> None:
         if code > 0x7F:
@@ -205,6 +213,8 @@ class _Re2Emitter:
         if op is sre.IN:
             return self.character_class(argument)
         if op is sre.BRANCH:
+            if self._inside_repetition:
+                raise UnsupportedPattern(_NESTED_REPETITION)
             _, alternatives = argument
             return "(?:" + "|".join(self.sequence(alt.data) for alt in alternatives) + ")"
         if op is sre.SUBPATTERN:
@@ -230,16 +240,17 @@ class _Re2Emitter:
         if low > MAX_REPEAT_COUNT or (high != sre.MAXREPEAT and high > MAX_REPEAT_COUNT):
             raise UnsupportedPattern(f"Repetition counts above {MAX_REPEAT_COUNT} are not supported.")
         unbounded = high == sre.MAXREPEAT
-        if unbounded and self._inside_unbounded_repeat:
-            # RE2 would cope, but the reference engine (Python's backtracking `re`) can take
-            # exponential time on such a pattern, and it still runs on some texts.
-            raise UnsupportedPattern("Nested repetition such as (A+)+ is not supported: it can take exponential time.")
-        outer = self._inside_unbounded_repeat
-        self._inside_unbounded_repeat = outer or unbounded
+        # Inside a repeated group, only fixed counts: A? or A+ there lets the group's copies
+        # share out the text in exponentially many ways.
+        if self._inside_repetition and low != high:
+            raise UnsupportedPattern(_NESTED_REPETITION)
+        repeating = unbounded or high > 1
+        outer = self._inside_repetition
+        self._inside_repetition = outer or repeating
         try:
             body = self.sequence(inner.data)
         finally:
-            self._inside_unbounded_repeat = outer
+            self._inside_repetition = outer
         bounds = f"{{{low},}}" if unbounded else f"{{{low},{high}}}"
         lazy = "?" if op is sre.MIN_REPEAT else ""
         return "(?:" + body + ")" + bounds + lazy

@@ -16,6 +16,8 @@ from analytics.method.network_files import read_network
 _CANDIDATES = (
     os.environ.get("CRIMINAL_NETWORKS_DIR", ""),
     str(Path(__file__).resolve().parents[2] / "data" / "criminal-networks"),
+    # CI clones the repository with the project's shared/ folder beside it.
+    str(Path(__file__).resolve().parents[3] / "shared" / "data" / "criminal-networks"),
     "/work/shared/data/criminal-networks",
 )
 

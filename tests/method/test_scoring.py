@@ -86,7 +86,8 @@ def test_the_surrogate_table_avoids_mentioned_characters():
     assert chr(table[0x81]) == "1"
     assert table[0x82] == ord("\t")
     assert table[0x0B] == ord("\t")
-    assert table[0x84] == 0xFF  # characters that fold to ASCII always go to the reference engine
+    assert table[0x84] == 0xFF  # no other byte above ASCII is ever produced
+    assert surrogate_table(frozenset("0123456789"))[0x81] == 0xFF  # no free digit: reference engine
 
 
 def test_the_characters_that_fold_to_ascii_are_exactly_the_known_four():
@@ -94,7 +95,23 @@ def test_the_characters_that_fold_to_ascii_are_exactly_the_known_four():
     in_ascii_range = set(re.findall(r"[\x00-\x7f]", every_other, re.IGNORECASE))
     ascii_literals = "|".join(re.escape(chr(c)) for c in range(0x80))
     equal_to_a_literal = set(re.findall(ascii_literals, every_other, re.IGNORECASE))
-    assert in_ascii_range | equal_to_a_literal == ASCII_CASE_TWINS
+    assert in_ascii_range | equal_to_a_literal == set(ASCII_CASE_TWINS)
+
+
+def test_each_case_twin_behaves_exactly_like_its_ascii_letter():
+    # Every single-character construct a fast pattern can contain: ASCII literals (alone, in a
+    # class, negated), every range of printable ASCII (plain and negated), categories, dot.
+    patterns = [r"\d", r"\D", r"\s", r"\S", r"\w", r"\W", "."]
+    for code in range(0x20, 0x7F):
+        char = re.escape(chr(code))
+        patterns += [char, f"[{char}]", f"[^{char}]"]
+        for high in range(code, 0x7F):
+            span = f"{char}-{re.escape(chr(high))}"
+            patterns += [f"[{span}]", f"[^{span}]"]
+    for pattern in patterns:
+        expression = re.compile(pattern, re.IGNORECASE)
+        for twin, letter in ASCII_CASE_TWINS.items():
+            assert bool(expression.fullmatch(twin)) == bool(expression.fullmatch(letter)), (pattern, twin)
 
 
 def test_terms_outside_the_fast_subset_still_match_exactly():
