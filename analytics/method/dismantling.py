@@ -469,6 +469,25 @@ def _largest_piece_after_removal(adjacency: Sequence[Sequence[int]]) -> list[int
     return [max(separated_max[v], component_size[v] - 1 - separated_sum[v]) for v in range(k)]
 
 
+def _reference_order(
+    strategy: str,
+    nodes: Iterable[str],
+    edges: Iterable[tuple[str, str]],
+    harm: Mapping[str, float] | None,
+    exact_max_nodes: int,
+    batch_fraction: float,
+) -> list[str]:
+    graph = _Graph(nodes, edges)
+    order, _, _ = _run(
+        graph,
+        _reference_strategies()[strategy],
+        _harm_list(graph, harm),
+        exact_max_nodes=exact_max_nodes,
+        batch_fraction=batch_fraction,
+    )
+    return [graph.ids[v] for v in order]
+
+
 def adaptive_degree_order(
     nodes: Iterable[str],
     edges: Iterable[tuple[str, str]],
@@ -478,15 +497,7 @@ def adaptive_degree_order(
     batch_fraction: float = 0.02,
 ) -> list[str]:
     """Reference strategy: adaptive highest degree within the largest component."""
-    graph = _Graph(nodes, edges)
-    order, _, _ = _run(
-        graph,
-        _reference_strategies()[DEGREE],
-        _harm_list(graph, harm),
-        exact_max_nodes=exact_max_nodes,
-        batch_fraction=batch_fraction,
-    )
-    return [graph.ids[v] for v in order]
+    return _reference_order(DEGREE, nodes, edges, harm, exact_max_nodes, batch_fraction)
 
 
 def adaptive_betweenness_order(
@@ -498,15 +509,7 @@ def adaptive_betweenness_order(
     batch_fraction: float = 0.02,
 ) -> list[str]:
     """Reference strategy: adaptive (unweighted) betweenness within the largest component."""
-    graph = _Graph(nodes, edges)
-    order, _, _ = _run(
-        graph,
-        _reference_strategies()[BETWEENNESS],
-        _harm_list(graph, harm),
-        exact_max_nodes=exact_max_nodes,
-        batch_fraction=batch_fraction,
-    )
-    return [graph.ids[v] for v in order]
+    return _reference_order(BETWEENNESS, nodes, edges, harm, exact_max_nodes, batch_fraction)
 
 
 def _harm_list(graph: _Graph, harm: Mapping[str, float] | None) -> list[float]:
