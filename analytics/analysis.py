@@ -178,10 +178,6 @@ def _store(run: AnalysisRun, result: AnalysisResult, timings: dict[str, float], 
             )
         )
     NominalResult.objects.bulk_create(rows, batch_size=STORE_BATCH)
-    children_by_group: dict[int, int] = {}
-    for row in rows:
-        if row.is_child:
-            children_by_group[row.group] = children_by_group.get(row.group, 0) + 1
     GroupResult.objects.bulk_create(
         [
             GroupResult(
@@ -193,7 +189,7 @@ def _store(run: AnalysisRun, result: AnalysisResult, timings: dict[str, float], 
                 harm_cchi=group["harm_cchi"],
                 harm_ons=group["harm_ons"],
                 priority_rank=group["priority_rank"],
-                children_present=children_by_group.get(group["group"], 0),
+                children_present=len(result.children_by_group.get(group["group"], ())),
             )
             for group in result.document["groups"]
         ],
