@@ -48,6 +48,8 @@ def test_readyz_sees_the_real_broker(client, settings):
 @pytest.mark.django_db(transaction=True)
 def test_a_mash_practitioner_signs_in_and_opens_a_shared_case(browser, live_server, tmp_path):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as shown
+    from selenium.webdriver.support.ui import WebDriverWait
 
     from tests.conftest import Personas
 
@@ -72,12 +74,14 @@ def test_a_mash_practitioner_signs_in_and_opens_a_shared_case(browser, live_serv
     browser.find_element(By.ID, "id_username").send_keys("mash.birmingham")
     browser.find_element(By.ID, "id_password").send_keys("browser-pass-2026!")
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    assert "Safeguarding work" in browser.find_element(By.TAG_NAME, "h1").text
+    # Wait for each navigation to finish: an element found on the old page goes stale.
+    wait = WebDriverWait(browser, 15)
+    wait.until(shown.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Safeguarding work"))
     menu = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.menu a")]
     assert menu == ["Home", "Cases"]
     browser.find_element(By.LINK_TEXT, "Cases").click()
-    browser.find_element(By.LINK_TEXT, case.reference).click()
-    assert "Harbottle" in browser.find_element(By.TAG_NAME, "h1").text
+    wait.until(shown.element_to_be_clickable((By.LINK_TEXT, case.reference))).click()
+    wait.until(shown.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Harbottle"))
     assert "a child to protect" in browser.page_source
     browser.save_screenshot(str(tmp_path / "case.png"))
 
