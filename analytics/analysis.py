@@ -14,6 +14,7 @@ import dataclasses
 import time
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -125,6 +126,8 @@ def analysis_run_execute(*, run: AnalysisRun) -> AnalysisRun:
             steps=run.steps,
             term_groups=groups_from_json(run.term_version.groups),
             run_id=run.pk,
+            workers=settings.ANALYSIS_WORKERS,
+            parallel_min_nodes=settings.ANALYSIS_PARALLEL_MIN_NODES,
         )
         result = run_analysis(inputs, params, progress=progress, should_cancel=cancelled)
         timings.update({t.stage: t.seconds for t in result.timings})

@@ -36,7 +36,7 @@ def main() -> None:
 
     timings = json.loads(
         subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", code],
+            [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
             env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "portal.settings.demo"},
             capture_output=True,
             text=True,

@@ -146,6 +146,9 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        # Runs on this worker use worker processes however small the network (see analysis).
+        "ANALYSIS_WORKERS": "2",
+        "ANALYSIS_PARALLEL_MIN_NODES": "0",
     }
     log_path = root / "var" / "test-celery-worker.log"
     log_path.parent.mkdir(exist_ok=True)
@@ -160,6 +163,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             "worker",
             "--pool",
             "solo",
+            "--queues",
+            "celery,analysis",
             "--loglevel",
             "INFO",
             "--hostname",

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import igraph
 
 from .numeric import settle
+from .workers import Workers
 
 DEGREE = "adaptive highest degree"
 BETWEENNESS = "adaptive betweenness"
@@ -517,6 +518,12 @@ def _harm_list(graph: _Graph, harm: Mapping[str, float] | None) -> list[float]:
     return [float(harm.get(nominal_id, 0.0)) for nominal_id in graph.ids]
 
 
+# Strategies that share raw measurements run in one job (see `Measurements`).
+STRATEGY_JOBS = ((COLLAPSE,), (HARM_BETWEENNESS, BETWEENNESS), (HARM_DEGREE, DEGREE))
+
+StrategyResult = tuple[list[int], list[tuple[int, int, int, str]], list[int]]
+
+
 def harm_aware_plan(
     nodes: Iterable[str],
     edges: Iterable[tuple[str, str]],
@@ -527,25 +534,70 @@ def harm_aware_plan(
 ) -> DismantlingPlan:
     """The dismantling plan of the module docstring: R no worse than adaptive degree or adaptive
     betweenness, harm removed as early as that allows, a reason for every removal."""
+    with Workers(1) as workers:
+        return start_harm_aware_plan(
+            nodes, edges, harm, workers, exact_max_nodes=exact_max_nodes, batch_fraction=batch_fraction
+        )()
+
+
+def start_harm_aware_plan(
+    nodes: Iterable[str],
+    edges: Iterable[tuple[str, str]],
+    harm: Mapping[str, float] | None,
+    workers: Workers,
+    *,
+    exact_max_nodes: int = 500,
+    batch_fraction: float = 0.02,
+) -> Callable[[], DismantlingPlan]:
+    """Submit one job per group of strategies (STRATEGY_JOBS) to `workers`; return the function
+    that waits for them and chooses the plan."""
+    nodes, edges = sorted(set(nodes)), list(edges)
     graph = _Graph(nodes, edges)
     harm_values = _harm_list(graph, harm)
-    n = len(graph)
-    if n == 0:
-        return DismantlingPlan("empty network", (), (), 0.0, (0,), {}, "The network is empty.")
+    jobs = [
+        workers.submit(run_strategies, nodes, edges, harm_values, names, exact_max_nodes, batch_fraction)
+        for names in STRATEGY_JOBS
+    ]
+
+    def finish() -> DismantlingPlan:
+        results: dict[str, StrategyResult] = {}
+        for job in jobs:
+            results.update(job.result())
+        return _choose(graph, harm_values, results)
+
+    return finish
+
+
+def run_strategies(
+    nodes: Sequence[str],
+    edges: Sequence[tuple[str, str]],
+    harm_values: Sequence[float],
+    names: Sequence[str],
+    exact_max_nodes: int,
+    batch_fraction: float,
+) -> dict[str, StrategyResult]:
+    """Dismantle with each strategy of `names` (one job); they share raw measurements."""
+    graph = _Graph(nodes, edges)
     strategies = {**_harm_aware_strategies(harm_values), **_reference_strategies()}
     shared: Measurements = {}
-    results = {
-        strategy: _run(
+    return {
+        name: _run(
             graph,
-            strategies[strategy],
+            strategies[name],
             harm_values,
             exact_max_nodes=exact_max_nodes,
             batch_fraction=batch_fraction,
             shared=shared,
         )
-        for strategy in PORTFOLIO
+        for name in names
     }
-    scores = {strategy: _robustness(curve) for strategy, (_, _, curve) in results.items()}
+
+
+def _choose(graph: _Graph, harm_values: Sequence[float], results: Mapping[str, StrategyResult]) -> DismantlingPlan:
+    n = len(graph)
+    if n == 0:
+        return DismantlingPlan("empty network", (), (), 0.0, (0,), {}, "The network is empty.")
+    scores = {strategy: _robustness(results[strategy][2]) for strategy in PORTFOLIO}
     # R is (sum of the curve) / N^2: compare the integer sums, so equal means exactly equal.
     areas = {strategy: sum(curve[1:]) for strategy, (_, _, curve) in results.items()}
     finalists = [s for s in PORTFOLIO if areas[s] == min(areas.values())]

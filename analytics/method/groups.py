@@ -38,10 +38,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import igraph
+
+from .workers import Workers
 
 STRATEGY_NO_EDGES = "no edges: every nominal is a group of one"
 STRATEGY_COMPONENTS = "connected components (every possible merge raises modularity)"
@@ -60,16 +62,30 @@ class Groups:
 
 def detect_groups(nodes: Iterable[str], edges: Mapping[tuple[str, str], float], *, steps: int = 4) -> Groups:
     """The Walktrap groups of the kept network (`nodes`, `edges` (a, b) -> w)."""
+    with Workers(1) as workers:
+        return start_detect_groups(nodes, edges, workers, steps=steps)()
+
+
+def start_detect_groups(
+    nodes: Iterable[str], edges: Mapping[tuple[str, str], float], workers: Workers, *, steps: int = 4
+) -> Callable[[], Groups]:
+    """Submit the Walktrap job to `workers`; return the function that waits for it and numbers
+    the groups."""
     order = sorted(set(nodes))
     index = {nominal_id: i for i, nominal_id in enumerate(order)}
     pairs = [(index[a], index[b]) for a, b in edges]
     weights = [float(w) for w in edges.values()]
-    membership, strategy = walktrap_membership(len(order), pairs, weights, steps=steps)
-    return _numbered(order, membership, pairs, weights, strategy)
+    job = workers.submit(walktrap_membership, len(order), pairs, weights, steps)
+
+    def finish() -> Groups:
+        membership, strategy = job.result()
+        return _numbered(order, membership, pairs, weights, strategy)
+
+    return finish
 
 
 def walktrap_membership(
-    n: int, pairs: Sequence[tuple[int, int]], weights: Sequence[float], *, steps: int = 4
+    n: int, pairs: Sequence[tuple[int, int]], weights: Sequence[float], steps: int = 4
 ) -> tuple[list[int], str]:
     """Membership (one label per vertex 0..n-1) equal to igraph's whole-network Walktrap cut at
     maximum modularity, and the strategy that produced it (see module docstring)."""

@@ -98,6 +98,9 @@ class AnalysisParams:
       components with more nominals get betweenness estimated from sampled sources (see
       `centrality`), trading exactness for time on very large networks.
     - `matching_engine`: "auto", "re2", "python" or "reference" (see `scoring.make_matcher`).
+    - `workers`, `parallel_min_nodes`: with `workers` > 1 and a kept network of at least
+      `parallel_min_nodes` nominals, Walktrap, betweenness and dismantling run in that many worker
+      processes (see `workers`). The result is the same either way.
     """
 
     reference_date: date
@@ -111,6 +114,8 @@ class AnalysisParams:
     dismantling_batch_fraction: float = 0.02
     betweenness_estimate_above: int | None = None
     matching_engine: str = "auto"
+    workers: int = 1
+    parallel_min_nodes: int = 2_000
     run_id: int | None = None
 
     def __post_init__(self) -> None:

@@ -2,6 +2,9 @@
 
 Between stages the pipeline calls `should_cancel()` and raises `Cancelled` if it returns true;
 after each stage it calls `progress(stage_name, fraction_done)` with fraction_done in (0, 1].
+With `params.workers` > 1 on a large kept network, Walktrap, betweenness and dismantling run side
+by side in worker processes from the moment their inputs exist; a stage's timing is then how
+long the pipeline waited for its result, and a cancellation is noticed within about a second.
 Inputs must be consistent (every link names a known record and nominal; ids unique): the import
 guarantees it, and `run_analysis` raises ValueError naming the first problem otherwise.
 """
@@ -16,11 +19,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .centrality import Centrality, centrality
-from .dismantling import DismantlingPlan, harm_aware_plan
+from .centrality import Centrality, start_centrality
+from .dismantling import DismantlingPlan, start_harm_aware_plan
 from .document import build_result_document
 from .explain import NominalExplanation, explain_nominal
-from .groups import Groups, associate_soc_groups, detect_groups
+from .groups import Groups, associate_soc_groups, start_detect_groups
 from .harm import GroupHarm, NominalHarm, group_priority, nominal_harm
 from .inputs import VICTIM_ROLE, AnalysisInputs, AnalysisParams, Nominal
 from .network import Network, build_network, group_links_by_record, records_adding_relationships
@@ -28,6 +31,7 @@ from .people import CHILD, PersonToSafeguard, identify_people_for_safeguarding, 
 from .scoring import Re2SetMatcher, RecordScore, make_matcher, score_records
 from .terms import CUCKOO_GROUP
 from .validation import ValidationSample, draw_validation_sample
+from .workers import Workers
 
 STAGES = (
     "score records",
@@ -138,8 +142,7 @@ def _run_analysis(
     def stage(name: str) -> _Stage:
         nonlocal stage_index
         assert name == STAGES[stage_index], f"stage {name!r} out of order"
-        if should_cancel is not None and should_cancel():
-            raise Cancelled(f"cancelled before {name}")
+        _raise_if_cancelled(should_cancel, f"cancelled before {name}")
         stage_index += 1
         return _Stage(name, stage_index / len(STAGES), timings, progress)
 
@@ -161,35 +164,48 @@ def _run_analysis(
             threshold=params.threshold,
         )
 
-    with stage("detect groups"):
-        groups = detect_groups(network.kept, network.edges, steps=params.steps)
-        soc_labels = associate_soc_groups(
-            groups.members, ((m.soc_group_id, m.nominal_id) for m in inputs.soc_memberships)
-        )
-
     kept = set(network.kept)
-    with stage("harm and priority"):
-        # Only kept nominals' harm is reported, so only their links are read.
-        harm_links = [(link.record_id, link.nominal_id, link.role) for link in inputs.links if link.nominal_id in kept]
-        needed = {record_id for record_id, _, _ in harm_links}
-        harm = nominal_harm(
-            {record.record_id: record.offence_code for record in inputs.records if record.record_id in needed},
-            harm_links,
-            inputs.harm_index,
+    processes = params.workers if len(kept) >= params.parallel_min_nodes else 1
+    with Workers(processes, check=lambda: _raise_if_cancelled(should_cancel)) as workers:
+        # Walktrap and betweenness start now; dismantling once harm is known. With worker
+        # processes they overlap, and each stage below times how long it waits for its result.
+        groups_done = start_detect_groups(network.kept, network.edges, workers, steps=params.steps)
+        centrality_done = start_centrality(
+            network.kept, network.edges, workers, estimate_above=params.betweenness_estimate_above
         )
-        group_harm = group_priority(groups.members, harm)
 
-    with stage("centrality"):
-        kept_centrality = centrality(network.kept, network.edges, estimate_above=params.betweenness_estimate_above)
+        with stage("detect groups"):
+            groups = groups_done()
+            soc_labels = associate_soc_groups(
+                groups.members, ((m.soc_group_id, m.nominal_id) for m in inputs.soc_memberships)
+            )
 
-    with stage("dismantling"):
-        plan = harm_aware_plan(
-            network.kept,
-            network.edges,
-            {n: harm.cchi.get(n, 0.0) for n in network.kept},
-            exact_max_nodes=params.dismantling_exact_max_nodes,
-            batch_fraction=params.dismantling_batch_fraction,
-        )
+        with stage("harm and priority"):
+            # Only kept nominals' harm is reported, so only their links are read.
+            harm_links = [
+                (link.record_id, link.nominal_id, link.role) for link in inputs.links if link.nominal_id in kept
+            ]
+            needed = {record_id for record_id, _, _ in harm_links}
+            harm = nominal_harm(
+                {record.record_id: record.offence_code for record in inputs.records if record.record_id in needed},
+                harm_links,
+                inputs.harm_index,
+            )
+            group_harm = group_priority(groups.members, harm)
+            dismantling_done = start_harm_aware_plan(
+                network.kept,
+                network.edges,
+                {n: harm.cchi.get(n, 0.0) for n in network.kept},
+                workers,
+                exact_max_nodes=params.dismantling_exact_max_nodes,
+                batch_fraction=params.dismantling_batch_fraction,
+            )
+
+        with stage("centrality"):
+            kept_centrality = centrality_done()
+
+        with stage("dismantling"):
+            plan = dismantling_done()
 
     with stage("people to safeguard"):
         victim_records: defaultdict[str, list[str]] = defaultdict(list)
@@ -294,6 +310,11 @@ class _Stage:
         self.timings.append(StageTiming(self.name, time.perf_counter() - self.started))
         if self.progress is not None:
             self.progress(self.name, self.fraction)
+
+
+def _raise_if_cancelled(should_cancel: CancelCallback | None, message: str = "cancelled") -> None:
+    if should_cancel is not None and should_cancel():
+        raise Cancelled(message)
 
 
 def _associations_by_nominal(associations: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:

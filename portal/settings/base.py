@@ -7,6 +7,7 @@ running tasks eagerly, so `make demo` needs nothing else installed.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -150,6 +151,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"user": env("API_RATE", default="600/minute")},
 }
 
+# --- Analysis -------------------------------------------------------------------------------
+# Processes for Walktrap, betweenness and dismantling on kept networks of at least
+# ANALYSIS_PARALLEL_MIN_NODES nominals (smaller ones are quicker in one process).
+ANALYSIS_WORKERS = env.int("ANALYSIS_WORKERS", default=os.cpu_count() or 1)
+ANALYSIS_PARALLEL_MIN_NODES = env.int("ANALYSIS_PARALLEL_MIN_NODES", default=2_000)
+
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -159,6 +166,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDI
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# An analysis run uses every core itself (ANALYSIS_WORKERS processes), so runs have their own
+# queue, served one at a time by a worker with the solo pool (a prefork pool's children are
+# daemons, which may not start the analysis's worker processes).
+CELERY_TASK_ROUTES = {"analytics.tasks.run_analysis_task": {"queue": "analysis"}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {

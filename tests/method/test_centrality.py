@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import random
+
+import igraph
 import pytest
 
-from analytics.method.centrality import centrality
+from analytics.method import centrality as centrality_module
+from analytics.method.centrality import betweenness_plan, centrality, start_centrality
+from analytics.method.workers import Workers
 
 
 def test_star_path_dyad_and_isolated_by_hand():
@@ -40,3 +45,83 @@ def test_betweenness_of_large_components_can_be_estimated():
     assert estimated.betweenness["H"] == pytest.approx(4950, rel=0.05)
     assert estimated.betweenness_estimated == {"H", *(f"L{i:03d}" for i in range(100))}
     assert estimated.betweenness["B"] == 1.0  # the small component stays exact
+
+
+def _random_network(rng: random.Random) -> tuple[list[str], dict[tuple[str, str], float]]:
+    """A sparse random network with what the shortcuts look for: cliques from shared records
+    (closed twins), nominals tied to the same few others (open twins), pendants, isolated ones."""
+    n = rng.randint(3, 40)
+    nodes = [f"N{i:03d}" for i in range(n)]
+    edges: dict[tuple[str, str], float] = {}
+
+    def link(a: int, b: int) -> None:
+        if a != b:
+            edges[(nodes[min(a, b)], nodes[max(a, b)])] = 1.0
+
+    for _ in range(rng.randint(0, 2 * n)):
+        link(rng.randrange(n), rng.randrange(n))
+    for _ in range(rng.randint(0, 4)):
+        clique = rng.sample(range(n), rng.randint(2, min(6, n)))
+        for i, a in enumerate(clique):
+            for b in clique[i + 1 :]:
+                link(a, b)
+    for _ in range(rng.randint(0, 6)):
+        nodes.append(f"P{len(nodes):03d}")
+        for anchor in rng.sample(range(n), rng.choice([1, 1, 2])):
+            edges[(nodes[anchor], nodes[-1])] = 1.0
+    return nodes, edges
+
+
+def test_exact_betweenness_equals_igraph_on_random_networks():
+    rng = random.Random(20261122)
+    for _ in range(300):
+        nodes, edges = _random_network(rng)
+        order = sorted(nodes)
+        index = {n: i for i, n in enumerate(order)}
+        reference = igraph.Graph(n=len(order), edges=[(index[a], index[b]) for a, b in edges]).betweenness(
+            directed=False
+        )
+        result = centrality(nodes, edges)
+        for nominal_id, expected in zip(order, reference, strict=True):
+            assert result.betweenness[nominal_id] == pytest.approx(expected, rel=1e-12, abs=1e-9)
+
+
+def test_twins_and_pendants_need_fewer_searches():
+    # A - B - C triangle with D, E, F each tied to A only and G, H both tied to B and C.
+    edges = [
+        ("A", "B"),
+        ("B", "C"),
+        ("A", "C"),
+        ("A", "D"),
+        ("A", "E"),
+        ("A", "F"),
+        ("G", "B"),
+        ("G", "C"),
+        ("H", "B"),
+        ("H", "C"),
+    ]
+    nodes = sorted({n for pair in edges for n in pair})
+    index = {n: i for i, n in enumerate(nodes)}
+    plan = betweenness_plan(len(nodes), [(index[a], index[b]) for a, b in edges])
+    searches = {nodes[v]: k for job in plan.jobs for k, vs in job for v in vs}
+    # D, E, F fold into A (counted 4 times); G and H are open twins (one search counted twice);
+    # B and C have the same closed neighbourhood {A, B, C, G, H}.
+    assert searches == {"A": 4, "B": 2, "G": 2}
+    assert plan.correction[index["A"]] == 3 * (8 - 2) / 2
+
+
+def test_jobs_in_worker_processes_give_the_same_numbers(monkeypatch):
+    monkeypatch.setattr(centrality_module, "SOURCES_PER_JOB", 5)  # many jobs, finishing in any order
+    rng = random.Random(7)
+    nodes, edges = _random_network(rng)
+    for _ in range(5):
+        more_nodes, more_edges = _random_network(rng)
+        nodes += [f"x{len(nodes)}{n}" for n in more_nodes]
+        offset = len(nodes) - len(more_nodes)
+        edges |= {(f"x{offset}{a}", f"x{offset}{b}"): w for (a, b), w in more_edges.items()}
+    inline = centrality(nodes, edges)
+    assert len(betweenness_plan(len(nodes), [(0, 1)]).jobs) == 1
+    with Workers(2) as workers:
+        assert workers.parallel
+        parallel = start_centrality(nodes, edges, workers)()
+    assert parallel == inline
