@@ -25,7 +25,7 @@ def _rows(sql: str) -> Iterator[tuple[Any, ...]]:
 
 
 def _date(value):
-    # SQLite hands dates back as text; PostgreSQL as date objects.
+    # SQLite hands dates back as text; PostgreSQL as date objects (so rows go in as they come).
     if value is None or not isinstance(value, str):
         return value
     from datetime import date
@@ -52,7 +52,14 @@ def load_inputs(*, harm_table: HarmTable, on_table: Callable[[str, int], None] |
     )
     records = loaded(
         "records",
-        [
+        list(
+            map(
+                plain.Record._make,
+                _rows("SELECT record_id, text, offence_code, source, recorded_at FROM analytics_record"),
+            )
+        )
+        if connection.vendor == "postgresql"
+        else [
             plain.Record(record_id, text, offence_code, source, _date(recorded_at))
             for record_id, text, offence_code, source, recorded_at in _rows(
                 "SELECT record_id, text, offence_code, source, recorded_at FROM analytics_record"
@@ -61,18 +68,15 @@ def load_inputs(*, harm_table: HarmTable, on_table: Callable[[str, int], None] |
     )
     links = loaded(
         "record_nominals",
-        [plain.RecordLink(*row) for row in _rows("SELECT record_id, nominal_id, role FROM analytics_recordnominal")],
+        list(map(plain.RecordLink._make, _rows("SELECT record_id, nominal_id, role FROM analytics_recordnominal"))),
     )
     associations = loaded(
         "associations",
-        [
-            plain.Association(*row)
-            for row in _rows("SELECT nominal_a_id, nominal_b_id, kind FROM analytics_association")
-        ],
+        list(map(plain.Association._make, _rows("SELECT nominal_a_id, nominal_b_id, kind FROM analytics_association"))),
     )
     soc = loaded(
         "soc_groups",
-        [plain.SocMembership(*row) for row in _rows("SELECT soc_group_id, nominal_id FROM analytics_socmembership")],
+        list(map(plain.SocMembership._make, _rows("SELECT soc_group_id, nominal_id FROM analytics_socmembership"))),
     )
     harm = [
         plain.HarmEntry(code, cchi, ons, description)

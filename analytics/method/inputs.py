@@ -1,5 +1,5 @@
-"""The plain data the method takes: one dataclass per row kind of the input bundle, and the run
-parameters (METHOD.md sections 1 and 8).
+"""The plain data the method takes: one named tuple per row kind of the input bundle (immutable,
+and quick to build by the million), and the run parameters (METHOD.md sections 1 and 8).
 
 The Django layer builds these from querysets; nothing here knows about the database. Ids are
 strings and are compared as strings wherever an order is needed ("smallest id" means the
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from .terms import DEFAULT_TERM_GROUPS, TermGroup
 
@@ -20,16 +21,14 @@ VICTIM_ROLE = "VICTIM"
 VULNERABLE_ADULT_FLAG = "VULNERABLE_ADULT"
 
 
-@dataclass(frozen=True, slots=True)
-class Nominal:
+class Nominal(NamedTuple):
     nominal_id: str
     date_of_birth: date | None = None
     local_authority: str = ""
     flags: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     record_id: str
     text: str
     offence_code: str = ""
@@ -37,8 +36,7 @@ class Record:
     recorded_at: date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RecordLink:
+class RecordLink(NamedTuple):
     """A nominal named on a record in a role. A nominal may appear on a record in several roles."""
 
     record_id: str
@@ -46,8 +44,7 @@ class RecordLink:
     role: str
 
 
-@dataclass(frozen=True, slots=True)
-class Association:
+class Association(NamedTuple):
     """A known relationship not tied to a record (family, partner, associate...)."""
 
     nominal_id_a: str
@@ -55,14 +52,12 @@ class Association:
     kind: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class SocMembership:
+class SocMembership(NamedTuple):
     soc_group_id: str
     nominal_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class HarmEntry:
+class HarmEntry(NamedTuple):
     offence_code: str
     cchi_days: float
     ons_weight: float

@@ -3,6 +3,7 @@ arithmetic of d, W and w on the same shape)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 
@@ -21,6 +22,7 @@ from analytics.method import (
     run_analysis,
 )
 from analytics.method.document import render_result_document
+from analytics.method.explain import explanation_json
 from analytics.method.groups import walktrap_whole_network
 from analytics.method.pipeline import STAGES
 
@@ -98,10 +100,16 @@ def test_explanation_shows_the_arithmetic(result):
     assert explanation.lines[0] == "d(A) = min(1, 1 [R1] + 0.5 [R2] + 0.1 [R6]) = 1"
     assert explanation.lines[1] == "W(A) = min(1, 1 + 0.25 x (1 [B] + 0.5 [C])) = min(1, 1.375) = 1"
     assert explanation.lines[2] == "kept: W(A) = 1 >= threshold 0.5"
+
     assert [(r.nominal_id, r.shared_records) for r in explanation.related] == [("B", ("R1",)), ("C", ("R2",))]
     assert explanation.records[1].arithmetic == r"s(R2) = min(1, 0.5 CUCKOO\s+HOUSE (CUCKOO)) = 0.5"
     c = result.explanations["C"]
     assert c.lines[1] == "W(C) = min(1, 0.5 + 0.25 x (1 [A])) = 0.75"
+
+
+def test_explanation_json_has_every_field_of_the_explanation(result):
+    for explanation in result.explanations.values():
+        assert explanation_json(explanation) == json.loads(json.dumps(dataclasses.asdict(explanation)))
 
 
 def test_validation_sample(result):
