@@ -28,8 +28,11 @@ def fresh_postgres(name: str) -> str:
     return url
 
 
-def run_child(command: Sequence[str], *, database_url: str, extra_env: dict | None = None) -> tuple[float, float]:
-    """Run `command` from the repository root; return (seconds, peak resident MiB of the child)."""
+def run_child(
+    command: Sequence[str], *, database_url: str, extra_env: dict | None = None, cpu: bool = False
+) -> tuple[float, ...]:
+    """Run `command` from the repository root; return (seconds, peak resident MiB of the child),
+    and with `cpu` also the CPU seconds of the child and of the processes it waited for."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings.demo",
@@ -44,6 +47,8 @@ def run_child(command: Sequence[str], *, database_url: str, extra_env: dict | No
     out, err = process.stdout.read(), process.stderr.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{out}\n{err}")
+    if cpu:
+        return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
     return seconds, usage.ru_maxrss / 1024
 
 

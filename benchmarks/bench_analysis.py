@@ -1,8 +1,14 @@
 """Whole-analysis benchmark: from data in PostgreSQL to stored results.
 
 Imports the synthetic bundle of the chosen scale into a fresh database (not timed here; see
-bench_import), then times `manage.py analyse` in a child process: wall time, peak memory and the
-time of every stage as the run recorded it.
+bench_import), then times `manage.py analyse` in a child process twice on the same data, in the
+same run:
+
+- baseline: one process (`ANALYSIS_WORKERS=1`): every stage one after the other;
+- portal: the default, Walktrap, betweenness and dismantling in worker processes (one per core).
+
+For each: wall time, CPU time (the command and its worker processes), peak memory, and the time
+of every stage as the run recorded it. The two runs' result documents must be identical.
 
 Run: `.venv/bin/python -m benchmarks.bench_analysis [--scale small|medium|large]`.
 """
@@ -11,12 +17,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 
-from benchmarks._common import fresh_postgres, print_table, run_child
+from benchmarks._common import DATA, fresh_postgres, print_table, run_child
 from benchmarks.bench_import import ensure_bundle
 
 TARGET_SECONDS = {"small": None, "medium": 60, "large": 300}
+TIMINGS = (
+    "import json; from analytics.models import AnalysisRun; "
+    "print(json.dumps(AnalysisRun.objects.latest('id').ordered_timings))"
+)
+
+
+def _analyse(url: str, scale: str, workers: int | None) -> dict:
+    output = DATA / f"result-{scale}-{'default' if workers is None else workers}.json"
+    extra = {} if workers is None else {"ANALYSIS_WORKERS": str(workers)}
+    command = [sys.executable, "manage.py", "analyse", "--reference-date", "2026-06-30", "--output", str(output)]
+    seconds, peak, cpu = run_child(command, database_url=url, extra_env=extra, cpu=True)
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "portal.settings.demo"}
+    shell = [sys.executable, "manage.py", "shell", "-v", "0", "-c", TIMINGS]
+    timings = json.loads(subprocess.run(shell, env=env, capture_output=True, text=True, check=True).stdout)
+    return {"seconds": seconds, "cpu": cpu, "peak": peak, "timings": dict(timings), "output": output}
 
 
 def main() -> None:
@@ -26,31 +49,42 @@ def main() -> None:
     bundle = ensure_bundle(args.scale)
     url = fresh_postgres(f"portal_bench_analysis_{args.scale}")
     run_child([sys.executable, "manage.py", "import_bundle", str(bundle), "-v", "0"], database_url=url)
-    seconds, peak = run_child(
-        [sys.executable, "manage.py", "analyse", "--reference-date", "2026-06-30", "--output", f"var/bench-data/result-{args.scale}.json"],
-        database_url=url,
-    )
-    code = "import json; from analytics.models import AnalysisRun; r = AnalysisRun.objects.latest('id'); print(json.dumps(r.ordered_timings))"
-    import os
-    import subprocess
+    baseline = _analyse(url, args.scale, workers=1)
+    portal = _analyse(url, args.scale, workers=None)
+    same = _document(baseline["output"]) == _document(portal["output"])
 
-    timings = json.loads(
-        subprocess.run(
-            [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
-            env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "portal.settings.demo"},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
+    def ratio(a: float, b: float) -> str:
+        return f"{a / b:.2f}x" if b else "-"
+
+    rows = [
+        [stage, f"{seconds:.2f}", f"{portal['timings'].get(stage, 0.0):.2f}", ""]
+        for stage, seconds in baseline["timings"].items()
+    ]
     target = TARGET_SECONDS[args.scale]
+    rows += [
+        [
+            "whole command (incl. start-up)",
+            f"{baseline['seconds']:.1f}",
+            f"{portal['seconds']:.1f}" + (f" (target <= {target})" if target else ""),
+            ratio(baseline["seconds"], portal["seconds"]),
+        ],
+        ["CPU seconds (with workers)", f"{baseline['cpu']:.1f}", f"{portal['cpu']:.1f}", ""],
+        ["peak memory of one process, MiB", f"{baseline['peak']:,.0f}", f"{portal['peak']:,.0f}", ""],
+        ["identical result documents", "", "yes" if same else "NO", ""],
+    ]
     print_table(
-        f"Whole analysis on PostgreSQL ({args.scale} bundle), `manage.py analyse`",
-        ["stage", "seconds"],
-        [[stage, f"{value:.2f}"] for stage, value in timings]
-        + [["whole command (incl. start-up)", f"{seconds:.1f}" + (f" (target ≤ {target})" if target else "")],
-           ["peak memory, MiB", f"{peak:,.0f}"]],
+        f"Whole analysis on PostgreSQL ({args.scale} bundle), `manage.py analyse`; seconds per stage",
+        ["stage", "baseline: one process", f"portal: {os.cpu_count()} workers", "speed-up"],
+        rows,
     )
+    if not same:
+        raise SystemExit("the two runs' result documents differ")
+
+
+def _document(path) -> dict:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["run"].pop("id", None)  # each run has its own id
+    return document
 
 
 if __name__ == "__main__":
