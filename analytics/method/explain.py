@@ -82,12 +82,16 @@ def explain_nominal(
         arithmetic = f"s({record_id}) = min(1, {parts}) = {_number(scored.score)}"
         evidence.append(EvidenceRecord(record_id, scored.score, terms, arithmetic))
 
-    mine = set(records_of_nominal.get(nominal_id, ()))
+    # Which of the nominal's records each other nominal shares, in one pass over its records.
+    shared: dict[str, list[str]] = {}
+    for record_id in set(records_of_nominal.get(nominal_id, ())):
+        for other in record_nominals.get(record_id, ()):
+            shared.setdefault(other, []).append(record_id)
     associated = (associated_with or {}).get(nominal_id, frozenset())
-    related = []
-    for other, d_other in network.related_evidence(nominal_id).items():
-        shared = tuple(sorted(r for r in mine if other in record_nominals.get(r, ())))
-        related.append(RelatedNominal(other, d_other, shared, other in associated))
+    related = [
+        RelatedNominal(other, d_other, tuple(sorted(shared.get(other, ()))), other in associated)
+        for other, d_other in network.related_evidence(nominal_id).items()
+    ]
 
     weighting = network.weighting.get(nominal_id, 0.0)
     kept = weighting >= network.threshold
