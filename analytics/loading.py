@@ -24,6 +24,23 @@ def _rows(sql: str) -> Iterator[tuple[Any, ...]]:
             yield from batch
 
 
+class _Shared(dict):
+    """`shared[raw]` is one object per distinct raw value: `make(raw)` the first time it is
+    asked for, the same object every time after."""
+
+    def __init__(self, make: Callable[[Any], Any] = lambda raw: raw) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, raw: Any) -> Any:
+        value = self[raw] = self.make(raw)
+        return value
+
+
+def _flag_set(flags: str) -> frozenset[str]:
+    return frozenset(flag for flag in flags.split(";") if flag)
+
+
 def _date(value):
     # SQLite hands dates back as text; PostgreSQL as date objects (so rows go in as they come).
     if value is None or not isinstance(value, str):
@@ -41,35 +58,41 @@ def load_inputs(*, harm_table: HarmTable, on_table: Callable[[str, int], None] |
             on_table(name, len(items))
         return items
 
+    # Columns with few distinct values (dates, roles, codes, sources, local authorities) and the
+    # ids that links repeat would otherwise be a new string or date object per row: at 5M records
+    # that is gigabytes. `_Shared` keeps one object per distinct value.
+    authorities, flag_sets, dates = _Shared(), _Shared(_flag_set), _Shared(_date)
     nominals = loaded(
         "nominals",
         [
-            plain.Nominal(nominal_id, _date(dob), local_authority, frozenset(f for f in flags.split(";") if f))
+            plain.Nominal(nominal_id, dates[dob], authorities[local_authority], flag_sets[flags])
             for nominal_id, dob, local_authority, flags in _rows(
                 "SELECT nominal_id, date_of_birth, local_authority, flags FROM analytics_nominal"
             )
         ],
     )
+    codes, sources = _Shared(), _Shared()
     records = loaded(
         "records",
-        list(
-            map(
-                plain.Record._make,
-                _rows("SELECT record_id, text, offence_code, source, recorded_at FROM analytics_record"),
-            )
-        )
-        if connection.vendor == "postgresql"
-        else [
-            plain.Record(record_id, text, offence_code, source, _date(recorded_at))
+        [
+            plain.Record(record_id, text, codes[offence_code], sources[source], dates[recorded_at])
             for record_id, text, offence_code, source, recorded_at in _rows(
                 "SELECT record_id, text, offence_code, source, recorded_at FROM analytics_record"
             )
         ],
     )
+    record_ids, nominal_ids = _Shared(), _Shared()
+    record_ids.update((r.record_id, r.record_id) for r in records)
+    nominal_ids.update((n.nominal_id, n.nominal_id) for n in nominals)
+    roles = _Shared()
     links = loaded(
         "record_nominals",
-        list(map(plain.RecordLink._make, _rows("SELECT record_id, nominal_id, role FROM analytics_recordnominal"))),
+        [
+            plain.RecordLink(record_ids[record_id], nominal_ids[nominal_id], roles[role])
+            for record_id, nominal_id, role in _rows("SELECT record_id, nominal_id, role FROM analytics_recordnominal")
+        ],
     )
+    del record_ids
     associations = loaded(
         "associations",
         list(map(plain.Association._make, _rows("SELECT nominal_a_id, nominal_b_id, kind FROM analytics_association"))),
