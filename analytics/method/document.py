@@ -21,6 +21,28 @@ from .harm import GroupHarm, NominalHarm
 from .inputs import AnalysisParams
 from .network import Network
 
+# The key order of METHOD.md section 8. A stored document comes back from PostgreSQL's jsonb with
+# its keys re-ordered (shortest first), so rendering puts them back in this order.
+KEY_ORDER: dict[str, tuple[str, ...]] = {
+    "document": ("run", "nominals", "groups", "edges"),
+    "run": ("id", "reference_date", "params"),
+    "params": ("beta", "threshold", "steps"),
+    "nominals": (
+        "nominal_id",
+        "score",
+        "group",
+        "is_child",
+        "harm_cchi",
+        "harm_ons",
+        "betweenness",
+        "strength",
+        "eigenvector",
+        "dismantle_rank",
+    ),
+    "groups": ("group", "members", "soc_group_id", "harm_cchi", "harm_ons", "priority_rank"),
+    "edges": ("a", "b", "weight"),
+}
+
 
 def build_result_document(
     *,
@@ -81,15 +103,26 @@ def render_result_document(document: Mapping[str, Any]) -> str:
     """The document as UTF-8 JSON text (what `analyse --output FILE` writes): one line per
     nominal, group and edge, so that it reads, greps and diffs by row. (json's indented output
     goes through its pure-Python encoder, seconds for a large run; each row here goes through
-    the C encoder.)"""
+    the C encoder.) Keys come in the order of METHOD.md section 8 (`KEY_ORDER`)."""
     parts = []
-    for key, value in document.items():
+    for key, value in _in_order(document, "document").items():
         if isinstance(value, list):
-            rows = ",\n".join("    " + json.dumps(row, ensure_ascii=False) for row in value)
+            rows = ",\n".join("    " + json.dumps(_in_order(row, key), ensure_ascii=False) for row in value)
             parts.append(f"  {json.dumps(key)}: [\n{rows}\n  ]" if value else f"  {json.dumps(key)}: []")
         else:
+            if key == "run":
+                value = _in_order({**value, "params": _in_order(value["params"], "params")}, "run")
             parts.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
     return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def _in_order(mapping: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """`mapping` with the keys of `KEY_ORDER[kind]` first, in that order, then any others as
+    they come."""
+    order = KEY_ORDER.get(kind, ())
+    ordered = {key: mapping[key] for key in order if key in mapping}
+    ordered.update((key, value) for key, value in mapping.items() if key not in ordered)
+    return ordered
 
 
 def _iso(value: date) -> str:

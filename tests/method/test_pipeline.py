@@ -215,3 +215,19 @@ def test_worker_processes_give_the_same_result(real_networks):
     assert render_result_document(parallel.document) == render_result_document(serial.document)
     assert parallel.dismantling == serial.dismantling
     assert parallel.groups == serial.groups and parallel.centrality == serial.centrality
+
+
+def test_rendered_document_keeps_the_key_order_of_method_section_8(result):
+    # A document read back from PostgreSQL's jsonb has its keys re-ordered (shortest first).
+    def shuffled(value):
+        if isinstance(value, dict):
+            return {key: shuffled(value[key]) for key in sorted(value, key=lambda k: (len(k), k))}
+        if isinstance(value, list):
+            return [shuffled(item) for item in value]
+        return value
+
+    text = render_result_document(shuffled(result.document))
+    assert text == render_result_document(result.document)
+    assert list(json.loads(text)) == ["run", "nominals", "groups", "edges"]
+    assert text.index('"id"') < text.index('"reference_date"') < text.index('"beta"') < text.index('"threshold"')
+    assert list(json.loads(text)["nominals"][0])[:3] == ["nominal_id", "score", "group"]
