@@ -245,6 +245,9 @@ class NominalResult(models.Model):
     harm_cchi = models.FloatField(default=0.0)
     harm_ons = models.FloatField(default=0.0)
     betweenness = models.FloatField(default=0.0)
+    betweenness_margin = models.FloatField(
+        null=True, blank=True, help_text="95% half-width when betweenness was estimated from sampled sources"
+    )
     strength = models.FloatField(default=0.0)
     eigenvector = models.FloatField(default=0.0)
     dismantle_rank = models.PositiveIntegerField(null=True, blank=True)
@@ -259,6 +262,13 @@ class NominalResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nominal_id} in run {self.run_id}"
+
+    @property
+    def betweenness_text(self) -> str:
+        """Betweenness as shown: exact, or an estimate with its 95% margin."""
+        if self.betweenness_margin is None:
+            return f"{self.betweenness:,.1f}"
+        return f"≈ {self.betweenness:,.0f} ± {self.betweenness_margin:,.0f}"
 
 
 class GroupResult(models.Model):

@@ -2,10 +2,9 @@
 
 - betweenness: unweighted shortest paths, undirected, not normalised (igraph's
   `betweenness(directed=False)`): the number of shortest paths between other pairs that pass
-  through the nominal, shared equally among tied paths. Exact by default, see "Exact betweenness,
-  faster" below. A caller may set `estimate_above`: components with more nominals are then
-  estimated from `sampled_sources` seeded source nominals (Brandes and Pich's estimator, scaled
-  by n/k), and the nominals concerned are listed in `betweenness_estimated`.
+  through the nominal, shared equally among tied paths. Exact in every component of at most
+  `estimate_above` nominals (see "Exact betweenness, faster"); estimated, with a 95% margin, in
+  larger ones (see "Estimated betweenness"). `estimate_above=None` makes everything exact.
 - strength: the sum of w(u, v) over the nominal's kept edges.
 - eigenvector: computed per connected component, as igraph's documentation asks for disconnected
   graphs (on the whole graph, every component but the one with the largest eigenvalue would get
@@ -30,7 +29,22 @@ SDM 2013, section 3):
    c_v(v) = 0. So v needs no search of its own: u's search counts once more, and u gets
    (n_c - 2) / 2.
 
-The remaining searches are split into jobs of at most SOURCES_PER_JOB sources, each a few calls
+Estimated betweenness
+---------------------
+Exact betweenness cannot be afforded on a very large component: on the large synthetic bundle's
+106,000-nominal component one search costs 19 ms in igraph, so the 86,000 searches left after
+the shortcuts would take about 27 CPU minutes. Above `estimate_above` nominals (default 25,000:
+the medium bundle's 21,400-nominal component stays exact) the component's betweenness is
+estimated from `sampled_sources` source nominals drawn without replacement with a seeded random
+generator (Brandes and Pich, "Centrality estimation in large networks", 2007):
+B(x) ~ (n_c / k) * sum over sampled s of c_s(x), which is unbiased. The sample is dealt into
+BATCHES equal batches; the spread of the batches' own estimates gives each nominal a standard
+error, and `betweenness_margin` holds its 95% half-width (t quantile with BATCHES - 1 degrees of
+freedom). Measured on the medium bundle's component against exact values, with 2,048 sources:
+top-20 nominals' estimates within 9.5% on average (23% at worst), and 91 of the top 100 exact
+values inside their interval.
+
+The remaining exact searches are split into jobs of at most SOURCES_PER_JOB sources, each a few calls
 of igraph's `betweenness(sources=...)` (one per multiplicity), run in worker processes when there
 are several. The per-nominal sums are added with `math.fsum`, so the result does not depend on
 how the jobs were run. Tests check the result against igraph's whole-network betweenness.
@@ -42,7 +56,8 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 
 import igraph
 
@@ -50,22 +65,35 @@ from .numeric import settle
 from .workers import Workers
 
 SOURCES_PER_JOB = 2_000
+ESTIMATE_ABOVE = 25_000
+SAMPLED_SOURCES = 2_048
+BATCHES = 16
+BATCHES_PER_JOB = 4
+T_975_15 = 2.131  # Student's t, 97.5% quantile, 15 (= BATCHES - 1) degrees of freedom
 
 
 @dataclass(frozen=True)
 class Centrality:
+    """`betweenness_margin`: for nominals whose betweenness is estimated, the half-width of its
+    95% interval (the estimate is betweenness +/- margin); exact nominals are not in it."""
+
     betweenness: Mapping[str, float]
     strength: Mapping[str, float]
     eigenvector: Mapping[str, float]
-    betweenness_estimated: frozenset[str] = frozenset()
+    betweenness_margin: Mapping[str, float] = field(default_factory=dict)
+    sampled_sources: int = 0
+
+    @property
+    def betweenness_estimated(self) -> frozenset[str]:
+        return frozenset(self.betweenness_margin)
 
 
 def centrality(
     nodes: Iterable[str],
     edges: Mapping[tuple[str, str], float],
     *,
-    estimate_above: int | None = None,
-    sampled_sources: int = 1024,
+    estimate_above: int | None = ESTIMATE_ABOVE,
+    sampled_sources: int = SAMPLED_SOURCES,
 ) -> Centrality:
     """Centrality of every nominal in `nodes`, computed in this process."""
     with Workers(1) as workers:
@@ -77,8 +105,8 @@ def start_centrality(
     edges: Mapping[tuple[str, str], float],
     workers: Workers,
     *,
-    estimate_above: int | None = None,
-    sampled_sources: int = 1024,
+    estimate_above: int | None = ESTIMATE_ABOVE,
+    sampled_sources: int = SAMPLED_SOURCES,
 ) -> Callable[[], Centrality]:
     """Submit the betweenness jobs to `workers`; return the function that waits for them and
     finishes the centrality."""
@@ -87,26 +115,39 @@ def start_centrality(
     pairs = [(index[a], index[b]) for a, b in edges]
     weights = [float(w) for w in edges.values()]
     graph = igraph.Graph(n=len(order), edges=pairs)
-    components = graph.connected_components() if pairs else []
-    estimating = estimate_above is not None and any(len(c) > estimate_above for c in components)
-    if estimating:
-        estimated, estimated_ids = _estimated_betweenness(graph, components, order, estimate_above, sampled_sources)
-    else:
-        plan = betweenness_plan(len(order), pairs)
-        jobs = [workers.submit(betweenness_job, len(order), pairs, sources) for sources in plan.jobs]
+    components = list(graph.connected_components()) if pairs else []
+    sampled = [
+        _sample_sources(order, component, sampled_sources)
+        for component in components
+        if estimate_above is not None and len(component) > max(estimate_above, sampled_sources)
+    ]
+    in_sampled = {v for component, _ in sampled for v in component}
+    plan = betweenness_plan(len(order), pairs, exclude=in_sampled)
+    exact_jobs = [workers.submit(betweenness_job, len(order), pairs, sources) for sources in plan.jobs]
+    sampled_jobs = [
+        [
+            workers.submit(sampled_betweenness_job, len(order), pairs, component, batches[i : i + BATCHES_PER_JOB])
+            for i in range(0, len(batches), BATCHES_PER_JOB)
+        ]
+        for component, batches in sampled
+    ]
 
     def finish() -> Centrality:
-        if estimating:
-            betweenness, estimated_nominals = estimated, estimated_ids
-        else:
-            parts = [job.result() for job in jobs]
-            betweenness = [math.fsum([plan.correction[v], *(part[v] for part in parts)]) for v in range(len(order))]
-            estimated_nominals = frozenset()
+        parts = [job.result() for job in exact_jobs]
+        betweenness = [math.fsum([plan.correction[v], *(part[v] for part in parts)]) for v in range(len(order))]
+        margin: dict[str, float] = {}
+        for (component, batches), jobs in zip(sampled, sampled_jobs, strict=True):
+            sums = [batch_sums for job in jobs for batch_sums in job.result()]
+            estimates, margins = _combine_batches(len(component), [len(b) for b in batches], sums)
+            for position, v in enumerate(component):
+                betweenness[v] = estimates[position]
+                margin[order[v]] = settle(margins[position])
         return Centrality(
             betweenness={n: settle(b) for n, b in zip(order, betweenness, strict=True)},
             strength=dict(zip(order, _strength(len(order), pairs, weights), strict=True)),
             eigenvector={n: settle(e) for n, e in zip(order, _eigenvector(graph, components, weights), strict=True)},
-            betweenness_estimated=estimated_nominals,
+            betweenness_margin=margin,
+            sampled_sources=sampled_sources if sampled else 0,
         )
 
     return finish
@@ -121,9 +162,12 @@ class BetweennessPlan:
     correction: tuple[float, ...]
 
 
-def betweenness_plan(n: int, pairs: Sequence[tuple[int, int]]) -> BetweennessPlan:
+def betweenness_plan(
+    n: int, pairs: Sequence[tuple[int, int]], exclude: AbstractSet[int] = frozenset()
+) -> BetweennessPlan:
     """The searches exact betweenness of the graph (`n` vertices, `pairs`) needs, with how many
-    sources each stands for (twins and pendants, module docstring)."""
+    sources each stands for (twins and pendants, module docstring). Vertices in `exclude` (whole
+    components whose betweenness is estimated instead) get no search and no correction."""
     adjacency: list[list[int]] = [[] for _ in range(n)]
     for a, b in pairs:
         if a != b:
@@ -132,10 +176,11 @@ def betweenness_plan(n: int, pairs: Sequence[tuple[int, int]]) -> BetweennessPla
     adjacency = [sorted(set(neighbours)) for neighbours in adjacency]
     degree = [len(neighbours) for neighbours in adjacency]
     component_size = _component_sizes(adjacency)
-    multiplicity = [1 if d > 0 else 0 for d in degree]  # isolated vertices lie on no path
+    # Isolated vertices lie on no path.
+    multiplicity = [1 if d > 0 and v not in exclude else 0 for v, d in enumerate(degree)]
     correction = [0.0] * n
     for v in range(n):
-        if degree[v] == 1 and degree[adjacency[v][0]] > 1:
+        if degree[v] == 1 and degree[adjacency[v][0]] > 1 and v not in exclude:
             u = adjacency[v][0]
             multiplicity[v] = 0
             multiplicity[u] += 1
@@ -164,6 +209,46 @@ def betweenness_plan(n: int, pairs: Sequence[tuple[int, int]]) -> BetweennessPla
     return BetweennessPlan(jobs=tuple(jobs), correction=tuple(correction))
 
 
+def _sample_sources(
+    order: Sequence[str], component: Sequence[int], sampled_sources: int
+) -> tuple[list[int], list[list[int]]]:
+    """(the component's vertices, BATCHES batches of sampled source vertices); the same
+    component always draws the same sample."""
+    rng = random.Random(f"betweenness:{order[component[0]]}:{len(component)}")
+    sources = rng.sample(list(component), sampled_sources)
+    return list(component), [sorted(sources[i::BATCHES]) for i in range(BATCHES)]
+
+
+def sampled_betweenness_job(
+    n: int, pairs: Sequence[tuple[int, int]], component: Sequence[int], batches: Sequence[Sequence[int]]
+) -> list[list[float]]:
+    """Per batch of sources, the sum of igraph's betweenness from those sources, for each vertex
+    of `component` (in its order)."""
+    graph = igraph.Graph(n=n, edges=list(pairs))
+    sums = []
+    for sources in batches:
+        values = graph.betweenness(directed=False, sources=list(sources))
+        sums.append([values[v] for v in component])
+    return sums
+
+
+def _combine_batches(
+    n_component: int, batch_sizes: Sequence[int], sums: Sequence[Sequence[float]]
+) -> tuple[list[float], list[float]]:
+    """The estimate (n_c / k) * (sum over all sampled sources) and its 95% margin from the
+    spread of the per-batch estimates (n_c / k_b) * sum_b, for every vertex."""
+    k = sum(batch_sizes)
+    count = len(batch_sizes)
+    estimates, margins = [], []
+    for column in zip(*sums, strict=True):
+        estimates.append(n_component / k * math.fsum(column))
+        per_batch = [n_component / size * value for size, value in zip(batch_sizes, column, strict=True)]
+        mean = math.fsum(per_batch) / count
+        variance = math.fsum((x - mean) ** 2 for x in per_batch) / (count - 1)
+        margins.append(T_975_15 * math.sqrt(variance / count))
+    return estimates, margins
+
+
 def betweenness_job(
     n: int, pairs: Sequence[tuple[int, int]], sources: Sequence[tuple[int, Sequence[int]]]
 ) -> list[float]:
@@ -190,32 +275,6 @@ def _component_sizes(adjacency: Sequence[Sequence[int]]) -> list[int]:
         for v in members:
             size[v] = len(members)
     return size
-
-
-def _estimated_betweenness(
-    graph: igraph.Graph,
-    components: Sequence[Sequence[int]],
-    order: Sequence[str],
-    estimate_above: int,
-    sampled_sources: int,
-) -> tuple[list[float], frozenset[str]]:
-    betweenness = [0.0] * graph.vcount()
-    estimated: set[str] = set()
-    for component in components:
-        if len(component) < 3:
-            continue
-        sub = graph.subgraph(component)
-        if len(component) > max(estimate_above, sampled_sources):
-            rng = random.Random(f"betweenness:{order[component[0]]}:{len(component)}")
-            sources = sorted(rng.sample(range(len(component)), sampled_sources))
-            scale = len(component) / sampled_sources
-            values = [b * scale for b in sub.betweenness(directed=False, sources=sources)]
-            estimated.update(order[v] for v in component)
-        else:
-            values = sub.betweenness(directed=False)
-        for v, value in zip(component, values, strict=True):
-            betweenness[v] = value
-    return betweenness, frozenset(estimated)
 
 
 def _strength(n: int, pairs: Sequence[tuple[int, int]], weights: Sequence[float]) -> list[float]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
+from .centrality import BATCHES, ESTIMATE_ABOVE, SAMPLED_SOURCES
 from .terms import DEFAULT_TERM_GROUPS, TermGroup
 
 HARM_ROLES = frozenset({"SUSPECT", "OFFENDER", "ARRESTED", "CHARGED"})
@@ -89,9 +90,10 @@ class AnalysisParams:
       nominals, scores are recomputed after every removal; above it, once per batch of
       `dismantling_batch_fraction` of the component, with betweenness estimated from sampled
       sources (see `dismantling`).
-    - `betweenness_estimate_above`: None (default) for exact betweenness everywhere; otherwise
-      components with more nominals get betweenness estimated from sampled sources (see
-      `centrality`), trading exactness for time on very large networks.
+    - `betweenness_estimate_above`, `betweenness_sampled_sources`: components with more than
+      `betweenness_estimate_above` nominals (default 25,000) get betweenness estimated from that
+      many sampled sources, with a 95% margin; smaller ones are exact; None makes everything
+      exact, whatever it costs (see `centrality`).
     - `matching_engine`: "auto", "re2", "python" or "reference" (see `scoring.make_matcher`).
     - `workers`, `parallel_min_nodes`: with `workers` > 1 and a kept network of at least
       `parallel_min_nodes` nominals, Walktrap, betweenness and dismantling run in that many worker
@@ -107,7 +109,8 @@ class AnalysisParams:
     validation_seed: int = 0
     dismantling_exact_max_nodes: int = 500
     dismantling_batch_fraction: float = 0.02
-    betweenness_estimate_above: int | None = None
+    betweenness_estimate_above: int | None = ESTIMATE_ABOVE
+    betweenness_sampled_sources: int = SAMPLED_SOURCES
     matching_engine: str = "auto"
     workers: int = 1
     parallel_min_nodes: int = 2_000
@@ -120,5 +123,7 @@ class AnalysisParams:
             raise ValueError("threshold must be between 0 and 1")
         if self.steps < 1:
             raise ValueError("steps must be at least 1")
+        if self.betweenness_sampled_sources < 2 * BATCHES:
+            raise ValueError(f"betweenness_sampled_sources must be at least {2 * BATCHES}")
         if self.validation_sample_size < 0:
             raise ValueError("validation_sample_size must not be negative")

@@ -172,7 +172,11 @@ def _run_analysis(
         # processes they overlap, and each stage below times how long it waits for its result.
         groups_done = start_detect_groups(network.kept, network.edges, workers, steps=params.steps)
         centrality_done = start_centrality(
-            network.kept, network.edges, workers, estimate_above=params.betweenness_estimate_above
+            network.kept,
+            network.edges,
+            workers,
+            estimate_above=params.betweenness_estimate_above,
+            sampled_sources=params.betweenness_sampled_sources,
         )
 
         with stage("detect groups"):

@@ -156,6 +156,11 @@ REST_FRAMEWORK = {
 # ANALYSIS_PARALLEL_MIN_NODES nominals (smaller ones are quicker in one process).
 ANALYSIS_WORKERS = env.int("ANALYSIS_WORKERS", default=os.cpu_count() or 1)
 ANALYSIS_PARALLEL_MIN_NODES = env.int("ANALYSIS_PARALLEL_MIN_NODES", default=2_000)
+# Betweenness is exact in connected components of at most this many kept nominals and estimated
+# from ANALYSIS_BETWEENNESS_SAMPLED_SOURCES sampled nominals (with a 95% margin) in larger ones:
+# exact betweenness of a 100,000-nominal component takes about half an hour of CPU.
+ANALYSIS_BETWEENNESS_ESTIMATE_ABOVE = env.int("ANALYSIS_BETWEENNESS_ESTIMATE_ABOVE", default=25_000)
+ANALYSIS_BETWEENNESS_SAMPLED_SOURCES = env.int("ANALYSIS_BETWEENNESS_SAMPLED_SOURCES", default=2_048)
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -188,3 +188,23 @@ def test_reviewers_mark_the_validation_sample_and_see_the_bounds(client, persona
     assert ValidationItem.objects.filter(run=run, correct=False).get().reviewed_by == personas.supervisor
     run.refresh_from_db()
     assert run.status == AnalysisRun.Status.SUCCEEDED
+
+
+def test_betweenness_of_a_component_over_the_limit_is_estimated_and_shown_with_its_margin(
+    imported, client, personas, settings
+):
+    settings.ANALYSIS_BETWEENNESS_ESTIMATE_ABOVE = 40
+    settings.ANALYSIS_BETWEENNESS_SAMPLED_SOURCES = 32
+    run = completed_run()
+    assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
+    estimated = NominalResult.objects.filter(run=run, betweenness_margin__isnull=False)
+    exact = NominalResult.objects.filter(run=run, betweenness_margin__isnull=True)
+    assert estimated.exists() and exact.exists()
+    assert run.data_quality["betweenness_estimated_nominals"] == estimated.count()
+    assert run.data_quality["betweenness_sampled_sources"] == 32
+    assert run.data_quality["betweenness_estimate_above"] == 40
+    hub = estimated.order_by("-betweenness").first()
+    client.force_login(personas.analyst)
+    page = client.get(reverse("analytics:run_nominal", args=[run.pk, hub.nominal_id])).content.decode()
+    assert f"± {hub.betweenness_margin:,.0f}" in page and "sampled nominals" in page
+    assert "estimated for" in client.get(reverse("analytics:run_detail", args=[run.pk])).content.decode()

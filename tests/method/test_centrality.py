@@ -33,18 +33,48 @@ def test_path_betweenness():
     assert result.betweenness == {"A": 0.0, "B": 2.0, "C": 2.0, "D": 0.0}
 
 
-def test_betweenness_of_large_components_can_be_estimated():
-    # A star with 100 leaves: exact hub betweenness is C(100, 2) = 4950. From 20 sampled sources
-    # the estimate (scaled by 101/20) is 99 * 101 / 2 = 4999.5 if the hub is not sampled.
+def test_betweenness_of_large_components_is_estimated_with_a_margin():
+    # A star with 100 leaves: exact hub betweenness is C(100, 2) = 4950. Sampled sources that are
+    # leaves each see the hub on 99 paths (halved: 49.5); scaled by 101/k.
     edges = {("H", f"L{i:03d}"): 1.0 for i in range(100)}
     nodes = ["H", *(f"L{i:03d}" for i in range(100)), "A", "B", "C"]
     edges |= {("A", "B"): 1.0, ("B", "C"): 1.0}
-    exact = centrality(nodes, edges)
-    estimated = centrality(nodes, edges, estimate_above=10, sampled_sources=20)
+    exact = centrality(nodes, edges, estimate_above=None)
+    estimated = centrality(nodes, edges, estimate_above=10, sampled_sources=32)
     assert exact.betweenness["H"] == 4950.0 and not exact.betweenness_estimated
     assert estimated.betweenness["H"] == pytest.approx(4950, rel=0.05)
     assert estimated.betweenness_estimated == {"H", *(f"L{i:03d}" for i in range(100))}
-    assert estimated.betweenness["B"] == 1.0  # the small component stays exact
+    assert estimated.sampled_sources == 32
+    assert estimated.betweenness["B"] == 1.0 and "B" not in estimated.betweenness_margin  # small: exact
+    # Every sampled leaf sees the hub on the same 99 paths, so the batches agree and the margin is
+    # 0: the interval describes the sampling spread, not the bias of never drawing the hub.
+    assert estimated.betweenness_margin["H"] == 0.0
+
+
+def test_estimated_betweenness_is_unbiased_and_its_margins_cover_the_exact_values():
+    # Two components of a random sparse network: the big one estimated, the small one exact.
+    rng = random.Random(7)
+    big = [f"B{i:04d}" for i in range(600)]
+    edges = {}
+    for i in range(1, len(big)):
+        edges[tuple(sorted((big[i], big[rng.randrange(i)])))] = 1.0
+    for _ in range(300):
+        a, b = rng.sample(big, 2)
+        edges[tuple(sorted((a, b)))] = 1.0
+    small = [f"S{i}" for i in range(5)]
+    edges |= {(small[i], small[i + 1]): 1.0 for i in range(4)}
+    exact = centrality(big + small, edges, estimate_above=None)
+    estimated = centrality(big + small, edges, estimate_above=100, sampled_sources=256)
+    assert set(estimated.betweenness_margin) == set(big)
+    assert all(estimated.betweenness[s] == exact.betweenness[s] for s in small)
+    assert sum(estimated.betweenness[v] for v in big) == pytest.approx(sum(exact.betweenness[v] for v in big), rel=0.05)
+    top = sorted(big, key=lambda v: -exact.betweenness[v])[:50]
+    covered = sum(abs(estimated.betweenness[v] - exact.betweenness[v]) <= estimated.betweenness_margin[v] for v in top)
+    assert covered >= 40  # a 95% interval: about 47 of 50 expected
+    # The same network gives the same sample and the same numbers, in workers or not.
+    assert centrality(big + small, edges, estimate_above=100, sampled_sources=256) == estimated
+    with Workers(2) as workers:
+        assert start_centrality(big + small, edges, workers, estimate_above=100, sampled_sources=256)() == estimated
 
 
 def _random_network(rng: random.Random) -> tuple[list[str], dict[tuple[str, str], float]]:
