@@ -228,6 +228,8 @@ class AnalysisRun(models.Model):
         from .method.pipeline import STAGES
 
         order = {stage: position for position, stage in enumerate(("load data", *STAGES, "store results"))}
+        # Runs stored before the harm stage moved ahead of the groups used these names.
+        order |= {"detect groups": order["groups and priority"], "harm and priority": order["groups and priority"]}
         return sorted(self.stage_timings.items(), key=lambda item: order.get(item[0], len(order)))
 
 

@@ -37,8 +37,8 @@ from .workers import Workers
 STAGES = (
     "score records",
     "build network",
-    "detect groups",
-    "harm and priority",
+    "harm",
+    "groups and priority",
     "centrality",
     "dismantling",
     "people to safeguard",
@@ -168,8 +168,9 @@ def _run_analysis(
     kept = set(network.kept)
     processes = params.workers if len(kept) >= params.parallel_min_nodes else 1
     with Workers(processes, check=lambda: _raise_if_cancelled(should_cancel)) as workers:
-        # Walktrap and betweenness start now; dismantling once harm is known. With worker
-        # processes they overlap, and each stage below times how long it waits for its result.
+        # Walktrap and betweenness start now, dismantling as soon as harm is known (it does not
+        # need the groups). With worker processes they overlap, and each stage below times how
+        # long it waits for its result.
         groups_done = start_detect_groups(network.kept, network.edges, workers, steps=params.steps)
         centrality_done = start_centrality(
             network.kept,
@@ -179,13 +180,7 @@ def _run_analysis(
             sampled_sources=params.betweenness_sampled_sources,
         )
 
-        with stage("detect groups"):
-            groups = groups_done()
-            soc_labels = associate_soc_groups(
-                groups.members, ((m.soc_group_id, m.nominal_id) for m in inputs.soc_memberships)
-            )
-
-        with stage("harm and priority"):
+        with stage("harm"):
             # Only kept nominals' harm is reported, so only their links are read.
             harm_links = [
                 (link.record_id, link.nominal_id, link.role) for link in inputs.links if link.nominal_id in kept
@@ -196,7 +191,6 @@ def _run_analysis(
                 harm_links,
                 inputs.harm_index,
             )
-            group_harm = group_priority(groups.members, harm)
             dismantling_done = start_harm_aware_plan(
                 network.kept,
                 network.edges,
@@ -205,6 +199,13 @@ def _run_analysis(
                 exact_max_nodes=params.dismantling_exact_max_nodes,
                 batch_fraction=params.dismantling_batch_fraction,
             )
+
+        with stage("groups and priority"):
+            groups = groups_done()
+            soc_labels = associate_soc_groups(
+                groups.members, ((m.soc_group_id, m.nominal_id) for m in inputs.soc_memberships)
+            )
+            group_harm = group_priority(groups.members, harm)
 
         with stage("centrality"):
             kept_centrality = centrality_done()

@@ -55,7 +55,7 @@ def test_a_run_finds_the_planted_children_and_routes_them(imported):
         "reference_date": "2026-06-30",
         "params": {"beta": 0.25, "threshold": 0.5, "steps": 4},
     }
-    assert set(run.stage_timings) >= {"load data", "score records", "detect groups", "dismantling", "store results"}
+    assert set(run.stage_timings) >= {"load data", "score records", "harm", "groups and priority", "dismantling", "store results"}
     assert run.term_version.number == 1 and run.harm_table.source == "default"
 
 
