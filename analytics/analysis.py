@@ -28,6 +28,7 @@ from .method.explain import explanation_json
 from .method.inputs import AnalysisParams
 from .method.people import AGE_UNKNOWN, CHILD, VULNERABLE_ADULT
 from .method.pipeline import AnalysisResult, Cancelled, run_analysis
+from .method.scoring import make_matcher
 from .models import AnalysisRun, GroupResult, HarmTable, ImportBatch, NominalResult, ValidationItem
 from .services import groups_from_json, term_version_current
 
@@ -115,7 +116,13 @@ def analysis_run_execute(*, run: AnalysisRun) -> AnalysisRun:
     try:
         started = time.perf_counter()
         counts: dict[str, int] = {}
-        inputs = load_inputs(harm_table=run.harm_table, on_table=lambda name, n: counts.__setitem__(name, n))
+        term_groups = groups_from_json(run.term_version.groups)
+        matcher = make_matcher(term_groups)
+        inputs = load_inputs(
+            harm_table=run.harm_table,
+            on_table=lambda name, n: counts.__setitem__(name, n),
+            keep_text=lambda text: bool(text and matcher.match(text)),
+        )
         timings["load data"] = time.perf_counter() - started
         if cancelled():
             raise Cancelled("cancelled before the method started")
@@ -125,7 +132,7 @@ def analysis_run_execute(*, run: AnalysisRun) -> AnalysisRun:
             beta=run.beta,
             threshold=run.threshold,
             steps=run.steps,
-            term_groups=groups_from_json(run.term_version.groups),
+            term_groups=term_groups,
             run_id=run.pk,
             workers=settings.ANALYSIS_WORKERS,
             parallel_min_nodes=settings.ANALYSIS_PARALLEL_MIN_NODES,

@@ -50,8 +50,18 @@ def _date(value):
     return date.fromisoformat(value)
 
 
-def load_inputs(*, harm_table: HarmTable, on_table: Callable[[str, int], None] | None = None) -> plain.AnalysisInputs:
-    """Everything the method reads, from the database, with `harm_table` as the harm index."""
+def load_inputs(
+    *,
+    harm_table: HarmTable,
+    on_table: Callable[[str, int], None] | None = None,
+    keep_text: Callable[[str], bool] | None = None,
+) -> plain.AnalysisInputs:
+    """Everything the method reads, from the database, with `harm_table` as the harm index.
+
+    With `keep_text`, a record's text is kept only where `keep_text(text)` is true and is
+    otherwise loaded as "". The run passes "matches one of the run's search terms": a text that
+    matches none scores 0 whether it is kept or not, and texts are most of a large extract's
+    memory (5M records: about 0.8 GB, of which 4% match)."""
 
     def loaded(name: str, items: list) -> list:
         if on_table:
@@ -72,10 +82,14 @@ def load_inputs(*, harm_table: HarmTable, on_table: Callable[[str, int], None] |
         ],
     )
     codes, sources = _Shared(), _Shared()
+    if keep_text is None:
+        keep_text = bool
     records = loaded(
         "records",
         [
-            plain.Record(record_id, text, codes[offence_code], sources[source], dates[recorded_at])
+            plain.Record(
+                record_id, text if keep_text(text) else "", codes[offence_code], sources[source], dates[recorded_at]
+            )
             for record_id, text, offence_code, source, recorded_at in _rows(
                 "SELECT record_id, text, offence_code, source, recorded_at FROM analytics_record"
             )

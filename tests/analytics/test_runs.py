@@ -55,7 +55,14 @@ def test_a_run_finds_the_planted_children_and_routes_them(imported):
         "reference_date": "2026-06-30",
         "params": {"beta": 0.25, "threshold": 0.5, "steps": 4},
     }
-    assert set(run.stage_timings) >= {"load data", "score records", "harm", "groups and priority", "dismantling", "store results"}
+    assert set(run.stage_timings) >= {
+        "load data",
+        "score records",
+        "harm",
+        "groups and priority",
+        "dismantling",
+        "store results",
+    }
     assert run.term_version.number == 1 and run.harm_table.source == "default"
 
 
@@ -208,3 +215,21 @@ def test_betweenness_of_a_component_over_the_limit_is_estimated_and_shown_with_i
     page = client.get(reverse("analytics:run_nominal", args=[run.pk, hub.nominal_id])).content.decode()
     assert f"± {hub.betweenness_margin:,.0f}" in page and "sampled nominals" in page
     assert "estimated for" in client.get(reverse("analytics:run_detail", args=[run.pk])).content.decode()
+
+
+def test_texts_no_search_term_matches_are_not_kept_and_change_nothing(imported):
+    from analytics.analysis import _harm_table_in_force
+    from analytics.loading import load_inputs
+    from analytics.method.inputs import AnalysisParams
+    from analytics.method.pipeline import run_analysis
+    from analytics.method.scoring import make_matcher
+    from analytics.method.terms import DEFAULT_TERM_GROUPS
+
+    matcher = make_matcher(DEFAULT_TERM_GROUPS)
+    full = load_inputs(harm_table=_harm_table_in_force())
+    lean = load_inputs(harm_table=_harm_table_in_force(), keep_text=lambda text: bool(matcher.match(text)))
+    kept = [r for r in lean.records if r.text]
+    assert 0 < len(kept) < len(lean.records) == len(full.records)
+    assert all(matcher.match(r.text) for r in kept)
+    params = AnalysisParams(reference_date=REFERENCE)
+    assert run_analysis(lean, params).document == run_analysis(full, params).document
