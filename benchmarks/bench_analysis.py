@@ -87,7 +87,7 @@ def main() -> None:
             f"{portal['seconds']:.1f}" + (f" (target <= {target})" if target else ""),
             cell(baseline, lambda r: f"{r['seconds'] / portal['seconds']:.2f}x"),
         ],
-        ["CPU seconds (with workers)", cell(baseline, lambda r: f"{r['cpu']:.1f}"), f"{portal['cpu']:.1f}", ""],
+        ["CPU seconds (all processes)", cell(baseline, lambda r: f"{r['cpu']:.1f}"), f"{portal['cpu']:.1f}", ""],
         [
             "peak memory of one process, MiB",
             cell(baseline, lambda r: f"{r['peak']:,.0f}"),

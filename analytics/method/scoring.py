@@ -73,7 +73,9 @@ def score_records(records: Iterable[tuple[str, str]], matcher: TermMatcher) -> d
     match = matcher.match
     scores: dict[str, RecordScore] = {}
     for record_id, text in records:
-        matched = match(text or "")
+        if not text:  # an empty text matches no term (a term must match at least one character)
+            continue
+        matched = match(text)
         if matched:
             scores[record_id] = RecordScore(record_id, record_score(matched), matched)
     return scores
