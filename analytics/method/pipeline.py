@@ -39,11 +39,11 @@ STAGES = (
     "build network",
     "harm",
     "groups and priority",
-    "centrality",
-    "dismantling",
     "people to safeguard",
     "explanations",
     "validation sample",
+    "centrality",
+    "dismantling",
     "result document",
 )
 
@@ -207,53 +207,54 @@ def _run_analysis(
             )
             group_harm = group_priority(groups.members, harm)
 
+        # These need neither centrality nor dismantling: they run while the workers finish.
+        with stage("people to safeguard"):
+            victim_records: defaultdict[str, list[str]] = defaultdict(list)
+            for link in inputs.links:
+                if link.role == VICTIM_ROLE:
+                    victim_records[link.nominal_id].append(link.record_id)
+            cuckoo_records = [
+                record_id
+                for record_id, scored in scores.items()
+                if any(term.group == CUCKOO_GROUP for term in scored.matched)
+            ]
+            people = identify_people_for_safeguarding(
+                network.kept, nominals, victim_records, cuckoo_records, params.reference_date
+            )
+            # Shown beside group priority (METHOD.md section 5): the children in each group.
+            children_of: defaultdict[int, list[str]] = defaultdict(list)
+            for person in people:
+                if person.category == CHILD:
+                    children_of[groups.group_of[person.nominal_id]].append(person.nominal_id)
+            children_by_group = {group: tuple(children_of.get(group, ())) for group in groups.members}
+
+        with stage("explanations"):
+            records_of_nominal: defaultdict[str, list[str]] = defaultdict(list)
+            for record_id, on_record in record_nominals.items():
+                for nominal_id in on_record:
+                    if nominal_id in kept:
+                        records_of_nominal[nominal_id].append(record_id)
+            associated_with = _associations_by_nominal(associations)
+            explanations = {
+                nominal_id: explain_nominal(
+                    nominal_id, network, scores, records_of_nominal, record_nominals, associated_with
+                )
+                for nominal_id in network.kept
+            }
+
+        with stage("validation sample"):
+            adding, not_adding = records_adding_relationships(
+                {record_id: scored.score for record_id, scored in scores.items()}, record_nominals, network.kept
+            )
+            sample = draw_validation_sample(
+                adding, not_adding, size=params.validation_sample_size, seed=params.validation_seed
+            )
+
         with stage("centrality"):
             kept_centrality = centrality_done()
 
         with stage("dismantling"):
             plan = dismantling_done()
-
-    with stage("people to safeguard"):
-        victim_records: defaultdict[str, list[str]] = defaultdict(list)
-        for link in inputs.links:
-            if link.role == VICTIM_ROLE:
-                victim_records[link.nominal_id].append(link.record_id)
-        cuckoo_records = [
-            record_id
-            for record_id, scored in scores.items()
-            if any(term.group == CUCKOO_GROUP for term in scored.matched)
-        ]
-        people = identify_people_for_safeguarding(
-            network.kept, nominals, victim_records, cuckoo_records, params.reference_date
-        )
-        # Shown beside group priority (METHOD.md section 5): the children in each group.
-        children_of: defaultdict[int, list[str]] = defaultdict(list)
-        for person in people:
-            if person.category == CHILD:
-                children_of[groups.group_of[person.nominal_id]].append(person.nominal_id)
-        children_by_group = {group: tuple(children_of.get(group, ())) for group in groups.members}
-
-    with stage("explanations"):
-        records_of_nominal: defaultdict[str, list[str]] = defaultdict(list)
-        for record_id, on_record in record_nominals.items():
-            for nominal_id in on_record:
-                if nominal_id in kept:
-                    records_of_nominal[nominal_id].append(record_id)
-        associated_with = _associations_by_nominal(associations)
-        explanations = {
-            nominal_id: explain_nominal(
-                nominal_id, network, scores, records_of_nominal, record_nominals, associated_with
-            )
-            for nominal_id in network.kept
-        }
-
-    with stage("validation sample"):
-        adding, not_adding = records_adding_relationships(
-            {record_id: scored.score for record_id, scored in scores.items()}, record_nominals, network.kept
-        )
-        sample = draw_validation_sample(
-            adding, not_adding, size=params.validation_sample_size, seed=params.validation_seed
-        )
 
     with stage("result document"):
         children = {n: is_child(nominals.get(n, Nominal(n)).date_of_birth, params.reference_date) for n in network.kept}
