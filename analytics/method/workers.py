@@ -64,7 +64,10 @@ class Workers:
                 # A daemonic process may not start children (e.g. inside another pool's worker).
                 logger.info("analysis stages run in one process: this process is a daemon")
             else:
-                self.pool = _context().Pool(processes)
+                # One job per worker process: a finished job's memory (Walktrap's is over a
+                # gigabyte on a large network) goes back to the system at once, instead of
+                # staying with an idle process while the run goes on.
+                self.pool = _context().Pool(processes, maxtasksperchild=1)
 
     @property
     def parallel(self) -> bool:
