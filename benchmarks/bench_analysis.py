@@ -65,6 +65,7 @@ def main() -> None:
     name = f"portal_bench_analysis_{args.scale}"
     if args.reuse_import:
         url = f"{POSTGRES}/{name}"
+        run_child([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], database_url=url)
     else:
         url = fresh_postgres(name)
         run_child([sys.executable, "manage.py", "import_bundle", str(bundle), "-v", "0"], database_url=url)
