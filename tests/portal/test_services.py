@@ -47,6 +47,7 @@ def test_readyz_sees_the_real_broker(client, settings):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_mash_practitioner_signs_in_and_opens_a_shared_case(browser, live_server, tmp_path):
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as shown
     from selenium.webdriver.support.ui import WebDriverWait
@@ -69,13 +70,17 @@ def test_a_mash_practitioner_signs_in_and_opens_a_shared_case(browser, live_serv
         date_of_birth=date(2010, 5, 1),
         local_authority=personas.agencies["birmingham"],
     )
-    browser.get(f"{live_server.url}/accounts/login/")
+    login = f"{live_server.url}/accounts/login/"
+    browser.get(login)
     assert "OFFICIAL-SENSITIVE" in browser.find_element(By.CLASS_NAME, "marking").text
     browser.find_element(By.ID, "id_username").send_keys("mash.birmingham")
     browser.find_element(By.ID, "id_password").send_keys("browser-pass-2026!")
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    # Wait for each navigation to finish: an element found on the old page goes stale.
-    wait = WebDriverWait(browser, 15)
+    # Wait for each navigation to finish. An element read while the page is being replaced goes
+    # stale, or Chromium answers "Node with given id does not belong to the document" (a plain
+    # WebDriverException): both mean "not yet", so the wait retries on them.
+    wait = WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException, WebDriverException))
+    wait.until(shown.url_changes(login))
     wait.until(shown.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Safeguarding work"))
     menu = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.menu a")]
     assert menu == ["Home", "Cases"]
