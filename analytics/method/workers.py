@@ -8,6 +8,10 @@ core; processes can. `Workers` runs jobs either
 - inline (`processes` <= 1): a job runs in the calling process when its result is first asked for,
   so the stages run one after the other, in the order the pipeline asks.
 
+Workers come from multiprocessing's fork server, which imports the caller's main module again:
+a script that runs the method with workers must keep its work under `if __name__ == "__main__":`
+(manage.py, celery and pytest do).
+
 Jobs are plain top-level functions of plain arguments, and the pipeline splits work into the same
 jobs either way and combines their results in a fixed order, so the result does not depend on
 the number of processes. While waiting for a worker, `Job.result()` calls `check()` about once a
