@@ -160,7 +160,7 @@ ANALYSIS_PARALLEL_MIN_NODES = env.int("ANALYSIS_PARALLEL_MIN_NODES", default=2_0
 # from ANALYSIS_BETWEENNESS_SAMPLED_SOURCES sampled nominals (with a 95% margin) in larger ones:
 # exact betweenness of a 100,000-nominal component takes about half an hour of CPU.
 ANALYSIS_BETWEENNESS_ESTIMATE_ABOVE = env.int("ANALYSIS_BETWEENNESS_ESTIMATE_ABOVE", default=25_000)
-ANALYSIS_BETWEENNESS_SAMPLED_SOURCES = env.int("ANALYSIS_BETWEENNESS_SAMPLED_SOURCES", default=2_048)
+ANALYSIS_BETWEENNESS_SAMPLED_SOURCES = env.int("ANALYSIS_BETWEENNESS_SAMPLED_SOURCES", default=1_024)
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
