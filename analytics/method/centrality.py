@@ -40,9 +40,10 @@ centrality", 2008) from `sampled_sources` sampled sources. Their "linear scaling
 source's contribution to a nominal by how far along the path the nominal lies, which removes
 the large overestimate plain source sampling (Brandes and Pich) gives nominals close to a
 sampled source. On the large bundle's component, against the exact values, at about the same
-cost (37 s against 39 s): 1,024 linear-scaling samples put the top 20 within 8.8% on average
-(33% at worst) with 63 of the exact top 100 in the estimated top 100; 2,048 plain samples
-managed 24.6% (83% at worst) and 33 of 100.
+cost (34 s against 35 s in one process): 1,024 linear-scaling samples in 16 batches put the
+top 20 within 8.1% on average (22.8% at worst), 12 of the exact top 20 in the estimated top
+20 and 61 of the top 100, with the exact value inside the interval for 89 of the top 100;
+2,048 plain samples managed 24.6% (82.6% at worst), 5 of 20, 33 of 100 and 80 of 100.
 
 The samples are drawn in BATCHES seeded batches (the same component always gets the same
 numbers); the estimate is their mean and `betweenness_margin` the 95% half-width from their
