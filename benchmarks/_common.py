@@ -80,41 +80,38 @@ class ProcessTree(threading.Thread):
 
     def run(self) -> None:
         while not self._stopping.wait(0.2):
-            tree = _descendants(self.pid)
+            table = _process_table()
+            tree = _descendants(self.pid, table)
             self.peak_mib = max(self.peak_mib, sum(map(_pss_mib, tree)))
-            for pid in tree:
-                ticks = _cpu_ticks(pid)
-                if ticks is not None:
-                    self._cpu_ticks[pid] = ticks
+            self._cpu_ticks.update((pid, table[pid][1]) for pid in tree)
 
     def stop(self) -> None:
         self._stopping.set()
         self.join()
 
 
-def _cpu_ticks(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat(5))
-
-
-def _descendants(root: int) -> list[int]:
-    parent_of = {}
+def _process_table() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, CPU ticks: utime + stime) for every process, from /proc/PID/stat."""
+    table = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as stat:
-                    # pid (comm) state ppid ...: comm may hold spaces, so split after its ')'.
-                    parent_of[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+                    # pid (comm) state ppid ... utime stime (fields 14, 15 of proc(5)); comm may
+                    # hold spaces, so split after its ')'.
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                table[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
             except (OSError, IndexError, ValueError):
                 continue  # the process ended while we looked
-    tree, frontier = [root], [root]
+    return table
+
+
+def _descendants(root: int, table: dict[int, tuple[int, int]]) -> list[int]:
+    """`root` and every process below it that is in `table`."""
+    tree, frontier = [root] if root in table else [], [root]
     while frontier:
         parents = set(frontier)
-        frontier = [pid for pid, parent in parent_of.items() if parent in parents]
+        frontier = [pid for pid, (parent, _) in table.items() if parent in parents]
         tree += frontier
     return tree
 

@@ -51,9 +51,9 @@ spread (t quantile with BATCHES - 1 degrees of freedom). The interval is a guide
 guarantee: it held the exact value for most of the top nominals in the benchmarks, and less
 often for nominals with low values. `benchmarks/bench_betweenness.py` measures it.
 
-The remaining exact searches are split into jobs of at most SOURCES_PER_JOB sources, each a few calls
-of igraph's `betweenness(sources=...)` (one per multiplicity), run in worker processes when there
-are several. The per-nominal sums are added with `math.fsum`, so the result does not depend on
+The remaining exact searches are split into jobs of at most SOURCES_PER_JOB sources, each a
+few calls of igraph's `betweenness(sources=...)` (one per multiplicity), run in worker processes
+when there are several. The per-nominal sums are added with `math.fsum`, so the result does not depend on
 how the jobs were run. Tests check the result against igraph's whole-network betweenness.
 """
 

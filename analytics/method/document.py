@@ -107,22 +107,24 @@ def render_result_document(document: Mapping[str, Any]) -> str:
     parts = []
     for key, value in _in_order(document, "document").items():
         if isinstance(value, list):
-            rows = ",\n".join("    " + json.dumps(_in_order(row, key), ensure_ascii=False) for row in value)
+            rows = ",\n".join("    " + json.dumps(row, ensure_ascii=False) for row in value)
             parts.append(f"  {json.dumps(key)}: [\n{rows}\n  ]" if value else f"  {json.dumps(key)}: []")
         else:
-            if key == "run":
-                value = _in_order({**value, "params": _in_order(value["params"], "params")}, "run")
             parts.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}")
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def _in_order(mapping: Mapping[str, Any], kind: str) -> dict[str, Any]:
-    """`mapping` with the keys of `KEY_ORDER[kind]` first, in that order, then any others as
-    they come."""
-    order = KEY_ORDER.get(kind, ())
-    ordered = {key: mapping[key] for key in order if key in mapping}
-    ordered.update((key, value) for key, value in mapping.items() if key not in ordered)
-    return ordered
+def _in_order(value: Any, kind: str) -> Any:
+    """`value` with every mapping's keys in `KEY_ORDER` order (the keys it names first, then
+    any others as they come), all the way down: a mapping under key k, or the rows of a list
+    under k, are ordered as `KEY_ORDER[k]`."""
+    if isinstance(value, Mapping):
+        order = KEY_ORDER.get(kind, ())
+        keys = [key for key in order if key in value] + [key for key in value if key not in order]
+        return {key: _in_order(value[key], key) for key in keys}
+    if isinstance(value, list):
+        return [_in_order(item, kind) for item in value]
+    return value
 
 
 def _iso(value: date) -> str:
