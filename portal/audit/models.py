@@ -25,6 +25,9 @@ class AccessAction(models.TextChoices):
     GRANT = "grant", "Granted access"
     REVOKE = "revoke", "Revoked access"
     IMPORT = "import", "Imported data"
+    ADMIN = "admin", "Administration"
+    TRANSITION = "transition", "Changed state"
+    CONSENT = "consent", "Recorded consent"
 
 
 class AccessEvent(models.Model):
@@ -61,3 +64,38 @@ class AccessEvent(models.Model):
     def __str__(self) -> str:
         target = f" {self.object_type} {self.object_id}" if self.object_type else ""
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username or '-'} {self.action}{target}"
+
+
+class AlertKind(models.TextChoices):
+    ACCOUNT_CHANGE = "account_change", "Role, agency or privilege changed"
+    CONSENT_OVERRIDE = "consent_override", "Shared without consent"
+    MISUSE = "misuse", "Possible misuse"
+
+
+class Alert(models.Model):
+    """Something an auditor must look at: raised by the portal, never by the person concerned.
+
+    Append-only like the trail; an auditor acknowledging an alert is the only change.
+    """
+
+    raised_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=32, choices=AlertKind.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts_raised"
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    subject_type = models.CharField(max_length=64, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    message = models.CharField(max_length=500)
+    detail = models.JSONField(default=dict, blank=True)
+    event = models.ForeignKey(AccessEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.raised_at:%Y-%m-%d %H:%M} {self.get_kind_display()}: {self.message}"

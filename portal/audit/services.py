@@ -9,16 +9,9 @@ from typing import Any
 
 from django.db import models
 
-from .models import AccessAction, AccessEvent
+from portal.proxy import client_ip
 
-
-def _client_ip(request) -> str | None:
-    # Behind the production proxy the client address is the first X-Forwarded-For hop; the
-    # proxy overwrites the header, so it cannot be forged from outside.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+from .models import AccessAction, AccessEvent, Alert
 
 
 def record_access(
@@ -64,10 +57,37 @@ def record_access(
     if request is not None:
         event.path = request.get_full_path()[:500]
         event.method = request.method or ""
-        event.ip_address = _client_ip(request)
+        event.ip_address = client_ip(request)
         event.user_agent = request.META.get("HTTP_USER_AGENT", "")[:300]
         event.via = via or ("api" if request.path.startswith("/api/") else "web")
     else:
         event.via = via or "task"
     event.save()
     return event
+
+
+def alert_raise(
+    *,
+    kind: str,
+    message: str,
+    actor=None,
+    subject: models.Model | None = None,
+    subject_type: str = "",
+    subject_id: str = "",
+    detail: Mapping[str, Any] | None = None,
+    event: AccessEvent | None = None,
+) -> Alert:
+    """Raise an alert for the auditors (a change of role, a share without consent...)."""
+    if subject is not None:
+        subject_type = subject_type or subject._meta.label_lower
+        subject_id = subject_id or str(subject.pk)
+    return Alert.objects.create(
+        kind=kind,
+        message=message[:500],
+        actor=actor,
+        actor_username=actor.get_username()[:150] if actor is not None else "",
+        subject_type=subject_type[:64],
+        subject_id=str(subject_id)[:64],
+        detail=dict(detail or {}),
+        event=event,
+    )
