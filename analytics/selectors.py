@@ -9,6 +9,7 @@ from portal.access import get_in_area, require_role
 from portal.accounts.roles import POLICE_DATA_ROLES
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
+from portal.text import clean_query
 
 from .models import ImportBatch, Nominal
 
@@ -20,7 +21,7 @@ def nominal_list_for_user(*, user, query: str = "", request=None, limit: int = 1
     """
     require_role(user=user, roles=POLICE_DATA_ROLES, request=request, object_type="analytics.nominal")
     queryset: QuerySet[Nominal] = Nominal.objects.all()
-    query = query.strip()
+    query = clean_query(query)
     if query:
         queryset = queryset.filter(
             Q(nominal_id__iexact=query) | Q(surname__icontains=query) | Q(forenames__icontains=query)

@@ -65,8 +65,9 @@ def get_object_for_user(
     """Fetch one object and authorise `user` for `level`, recording the access.
 
     Raises Http404 when the object does not exist or the user may not read it, and
-    PermissionDenied when the user may read but `level` is WRITE. A successful READ is recorded
-    as a view; a WRITE fetch is left to the service's own audit (django-auditlog sees the change).
+    PermissionDenied when the user may read but `level` is WRITE. Every successful fetch is
+    recorded as a view: a fetch to write (an edit form, a sharing page, an API PATCH that changes
+    nothing) shows the record's data just as a read does. The change itself is django-auditlog's.
     """
     model = queryset.model
     label = model._meta.label_lower
@@ -90,8 +91,13 @@ def get_object_for_user(
             reason="read-only access",
         )
         raise PermissionDenied("You can read this record but not change it.")
-    if level is Access.READ:
-        record_access(action=AccessAction.VIEW, request=request, actor=user, obj=obj, reason=purpose)
+    record_access(
+        action=AccessAction.VIEW,
+        request=request,
+        actor=user,
+        obj=obj,
+        reason=purpose or ("opened to change" if level is Access.WRITE else ""),
+    )
     return obj
 
 

@@ -10,6 +10,7 @@ class SafeguardingConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from .models import Case
+        from .models import Case, Consent
 
         auditlog.register(Case)
+        auditlog.register(Consent, m2m_fields={"agencies"})

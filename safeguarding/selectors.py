@@ -8,6 +8,7 @@ from portal.access import Access, get_object_for_user, objects_for_user, require
 from portal.accounts.roles import CASE_ROLES
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
+from portal.text import clean_query
 
 from .models import Case
 
@@ -17,19 +18,20 @@ def case_list_for_user(*, user, query: str = "", request=None, via: str = "") ->
     search; the caller records nothing more."""
     require_role(user=user, roles=CASE_ROLES, request=request, object_type="safeguarding.case")
     cases = objects_for_user(user, Case.objects.select_related("local_authority"), Access.READ)
-    query = query.strip()
+    query = clean_query(query)
     if query:
         cases = cases.filter(Q(reference__iexact=query) | Q(surname__icontains=query) | Q(forenames__icontains=query))
     return cases.order_by("-created_at", "-id")
 
 
 def record_case_list(*, user, query: str, shown: int, request=None) -> None:
+    query = clean_query(query)
     record_access(
-        action=AccessAction.SEARCH if query.strip() else AccessAction.LIST,
+        action=AccessAction.SEARCH if query else AccessAction.LIST,
         request=request,
         actor=user,
         object_type="safeguarding.case",
-        query=query.strip(),
+        query=query,
         result_count=shown,
     )
 

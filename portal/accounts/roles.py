@@ -41,6 +41,10 @@ CASE_ROLES = frozenset(
 # Roles that may share a case they can write with another agency or person.
 SHARING_ROLES = frozenset({Role.INTELLIGENCE_SUPERVISOR, Role.MASH_MANAGER})
 
+# Roles that may hold an API token: the API serves cases and nominals, so the roles that work
+# them (local authorities' own case systems read it with a MASH user's token).
+API_ROLES = CASE_ROLES
+
 AUDIT_ROLES = frozenset({Role.AUDITOR})
 COMMS_DATA_ROLES = frozenset({Role.SPOC, Role.PROVIDER_SPOC})
 ADMIN_ROLES = frozenset({Role.ADMINISTRATOR})

@@ -8,6 +8,8 @@ from portal.access import require_role
 from portal.accounts.roles import AUDIT_ROLES
 
 from .models import AccessAction, AccessEvent
+from portal.text import clean_query
+
 from .services import record_access
 
 
@@ -16,7 +18,7 @@ def event_list(request):
     """The access trail, newest first. Auditors' own reads of it are audited too."""
     require_role(user=request.user, roles=AUDIT_ROLES, request=request, object_type="audit.accessevent")
     events = AccessEvent.objects.all()
-    username = request.GET.get("user", "").strip()[:150]
+    username = clean_query(request.GET.get("user", ""), max_length=150)
     action = request.GET.get("action", "")
     if username:
         events = events.filter(actor_username__iexact=username)

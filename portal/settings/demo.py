@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from .base import *  # noqa: F403
 
-DEBUG = env.bool("DEBUG", default=True)  # noqa: F405
+# Plain error pages even in the demo: a debug 404 lists every URL and a debug 500 the settings.
+DEBUG = env.bool("DEBUG", default=False)  # noqa: F405
+# Static files straight from static/ (no collectstatic step in `make demo`).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

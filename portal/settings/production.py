@@ -13,7 +13,10 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")  # noqa: F405
 OTP_REQUIRED = env.bool("OTP_REQUIRED", default=True)  # noqa: F405
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)  # noqa: F405
+# Believed only from TRUSTED_PROXIES: portal.proxy drops the header from anyone else.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The container's own health check asks over plain HTTP from inside (not through the proxy).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)  # noqa: F405
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

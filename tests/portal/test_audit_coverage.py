@@ -34,6 +34,11 @@ AUDITED_PAGES = {
         lambda n, c: reverse("safeguarding:case_sharing", args=[c.pk]),
         AccessAction.REFUSED,
     ),
+    "safeguarding:case_consent": (
+        "supervisor",
+        lambda n, c: reverse("safeguarding:case_consent", args=[c.pk]),
+        AccessAction.VIEW,
+    ),
     "case-list": ("mash_birmingham", lambda n, c: reverse("case-list") + "?q=Harb", AccessAction.SEARCH),
     "case-detail": ("mash_manager", lambda n, c: reverse("case-detail", args=[c.pk]), AccessAction.VIEW),
     "analytics:import_list": ("analyst", lambda n, c: reverse("analytics:import_list"), AccessAction.LIST),

@@ -127,3 +127,78 @@ def test_case_form_rejects_bad_dates_with_a_message(client, personas):
     )
     assert response.status_code == 200 and "Enter a valid date" in response.content.decode()
     assert not Case.objects.exists()
+
+
+def test_refused_shares_and_revocations_are_recorded(client, personas, child_case):
+    client.force_login(personas.mash_birmingham)
+    client.post(
+        reverse("safeguarding:case_sharing", args=[child_case.pk]),
+        {"agency": personas.agencies["coventry"].pk, "level": "read"},
+    )
+    client.post(
+        reverse("safeguarding:case_unshare", args=[child_case.pk, personas.agencies["health"].pk]), {"level": "read"}
+    )
+    refusals = AccessEvent.objects.filter(action=AccessAction.REFUSED, actor=personas.mash_birmingham)
+    assert sorted(refusals.values_list("reason", flat=True)) == ["role may not revoke", "role may not share"]
+    assert all(event.object_id == str(child_case.pk) for event in refusals)
+
+
+def test_revoking_a_missing_agency_is_a_recorded_404(client, personas, child_case):
+    client.force_login(personas.supervisor)
+    response = client.post(reverse("safeguarding:case_unshare", args=[child_case.pk, 99999]), {"level": "read"})
+    assert response.status_code == 404
+    assert AccessEvent.objects.filter(action=AccessAction.REFUSED, object_id="99999").exists()
+
+
+def test_opening_a_case_to_change_it_records_a_view(client, personas, child_case):
+    client.force_login(personas.mash_birmingham)
+    for url in (
+        reverse("safeguarding:case_edit", args=[child_case.pk]),
+        reverse("safeguarding:case_sharing", args=[child_case.pk]),
+    ):
+        before = AccessEvent.objects.count()
+        assert client.get(url).status_code == 200
+        views = AccessEvent.objects.order_by("id")[before:]
+        assert [(e.action, e.object_id) for e in views] == [(AccessAction.VIEW, str(child_case.pk))], url
+    before = AccessEvent.objects.count()
+    unchanged = client.patch(
+        reverse("case-detail", args=[child_case.pk]), {"summary": child_case.summary}, content_type="application/json"
+    )
+    assert unchanged.status_code == 200
+    assert [e.action for e in AccessEvent.objects.order_by("id")[before:]] == [AccessAction.VIEW]
+
+
+def test_summary_limit_and_date_of_birth_hold_on_every_path(client, personas, child_case):
+    from safeguarding.models import SUMMARY_MAX_LENGTH
+
+    too_long = "x" * (SUMMARY_MAX_LENGTH + 1)
+    with pytest.raises(ValidationError, match="at most"):
+        case_create(
+            actor=personas.analyst,
+            kind=CaseKind.CHILD,
+            forenames="A",
+            surname="B",
+            local_authority=personas.agencies["dudley"],
+            summary=too_long,
+        )
+    with pytest.raises(ValidationError, match="future"):
+        case_create(
+            actor=personas.analyst,
+            kind=CaseKind.CHILD,
+            forenames="A",
+            surname="B",
+            date_of_birth=date(2099, 1, 1),
+            local_authority=personas.agencies["dudley"],
+        )
+    assert Case.objects.count() == 1
+    client.force_login(personas.mash_birmingham)
+    api = client.patch(
+        reverse("case-detail", args=[child_case.pk]), {"summary": too_long}, content_type="application/json"
+    )
+    assert api.status_code == 400 and "summary" in api.json()
+    page = client.post(reverse("safeguarding:case_edit", args=[child_case.pk]), {"summary": too_long})
+    assert page.status_code == 200 and "at most" in page.content.decode()
+    exactly = "y" * SUMMARY_MAX_LENGTH
+    assert client.post(reverse("safeguarding:case_edit", args=[child_case.pk]), {"summary": exactly}).status_code == 302
+    child_case.refresh_from_db()
+    assert child_case.summary == exactly
