@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.access import Access, require_role, shares_of
 from portal.accounts.models import Agency
@@ -21,6 +21,7 @@ from .selectors import case_get_for_user, case_list_for_user, record_case_list
 
 
 @login_required
+@require_safe
 def case_list(request):
     query = clean_query(request.GET.get("q", ""))
     cases = case_list_for_user(user=request.user, query=query, request=request)
@@ -30,12 +31,14 @@ def case_list(request):
 
 
 @login_required
+@require_safe
 def case_detail(request, case_id: int):
     case = case_get_for_user(user=request.user, case_id=case_id, request=request)
     return render(request, "safeguarding/case_detail.html", {"case": case})
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def case_create(request):
     require_role(user=request.user, roles=POLICE_DATA_ROLES, request=request, object_type="safeguarding.case")
     form = CaseForm(request.POST or None)
@@ -51,6 +54,7 @@ def case_create(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def case_edit(request, case_id: int):
     case = case_get_for_user(user=request.user, case_id=case_id, level=Access.WRITE, request=request)
     form = CaseSummaryForm(request.POST or None, initial={"summary": case.summary})
@@ -66,6 +70,7 @@ def case_edit(request, case_id: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def case_sharing(request, case_id: int):
     case = case_get_for_user(user=request.user, case_id=case_id, level=Access.WRITE, request=request)
     form = ShareForm(request.POST or None)
@@ -111,6 +116,7 @@ def case_unshare(request, case_id: int, agency_id: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def case_consent(request, case_id: int):
     """A vulnerable adult's consent: what is in force, record new consent, or withdraw it."""
     case = case_get_for_user(user=request.user, case_id=case_id, level=Access.WRITE, request=request)

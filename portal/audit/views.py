@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from portal.access import require_role
 from portal.accounts.roles import AUDIT_ROLES
@@ -14,6 +15,7 @@ from .services import record_access
 
 
 @login_required
+@require_safe
 def event_list(request):
     """The access trail, newest first. Auditors' own reads of it are audited too."""
     require_role(user=request.user, roles=AUDIT_ROLES, request=request, object_type="audit.accessevent")

@@ -44,6 +44,43 @@ def test_readyz_sees_the_real_broker(client, settings):
     assert "6379" in response.json()["broker"]
 
 
+@pytest.mark.django_db
+def test_readyz_turns_unavailable_when_a_real_broker_stops(client, settings, tmp_path):
+    """A Redis of the test's own: ready while it runs, 503 once it is really gone."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    from portal.celery import app
+
+    server = shutil.which("redis-server")
+    assert server, "the services run needs redis-server on PATH"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    redis = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    previous = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while (ready := client.get("/readyz")).status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert ready.status_code == 200, ready.content
+        redis.terminate()
+        redis.wait(timeout=10)
+        down = client.get("/readyz")
+        assert down.status_code == 503 and down.json()["status"] == "unavailable"
+    finally:
+        app.conf.broker_url = previous
+        if redis.poll() is None:
+            redis.kill()
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_mash_practitioner_signs_in_and_opens_a_shared_case(browser, live_server, tmp_path):
