@@ -38,7 +38,7 @@ def case_detail(request, case_id: int):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def case_create(request):
     require_role(user=request.user, roles=POLICE_DATA_ROLES, request=request, object_type="safeguarding.case")
     form = CaseForm(request.POST or None)
@@ -54,7 +54,7 @@ def case_create(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def case_edit(request, case_id: int):
     case = case_get_for_user(user=request.user, case_id=case_id, level=Access.WRITE, request=request)
     form = CaseSummaryForm(request.POST or None, initial={"summary": case.summary})
@@ -70,7 +70,7 @@ def case_edit(request, case_id: int):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def case_sharing(request, case_id: int):
     case = case_get_for_user(user=request.user, case_id=case_id, level=Access.WRITE, request=request)
     form = ShareForm(request.POST or None)
@@ -116,7 +116,7 @@ def case_unshare(request, case_id: int, agency_id: int):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def case_consent(request, case_id: int):
     """A vulnerable adult's consent: what is in force, record new consent, or withdraw it."""
     case = case_get_for_user(user=request.user, case_id=case_id, level=Access.WRITE, request=request)

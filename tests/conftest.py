@@ -83,23 +83,53 @@ def personas(db) -> Personas:
     return Personas()
 
 
-@pytest.fixture
-def nominal(db):
-    from analytics.models import Nominal, Record, RecordNominal
+# A tiny bundle: a Birmingham child running for a line, the adult dealer beside him, and a
+# vulnerable adult whose flat was cuckooed.
+TINY_BUNDLE = {
+    "nominals.csv": "nominal_id,surname,forenames,date_of_birth,gender,local_authority,flags\n"
+    "N-TEST-1,Harbottle,Reece,2010-05-01,M,Birmingham,LAC\n"
+    "N-TEST-2,Vance,Dexter,1990-02-02,M,Birmingham,\n"
+    "N-TEST-3,Okafor,Lena,1985-03-03,F,Coventry,VULNERABLE_ADULT\n",
+    "records.csv": "record_id,source,recorded_at,offence_code,text\n"
+    "R-TEST-1,IMS,2026-05-01,,Runner for a county line; deal line phone\n"
+    "R-TEST-2,CRIMES,2026-05-02,092/01,County line drugs; cuckooed flat\n",
+    "record_nominals.csv": "record_id,nominal_id,role\n"
+    "R-TEST-1,N-TEST-1,SUBJECT\nR-TEST-1,N-TEST-2,SUSPECT\nR-TEST-2,N-TEST-2,SUSPECT\nR-TEST-2,N-TEST-3,VICTIM\n",
+}
+TINY_REFERENCE_DATE = date(2026, 6, 30)
 
-    person = Nominal.objects.create(
-        nominal_id="N-TEST-1",
-        surname="Harbottle",
-        forenames="Reece",
-        date_of_birth=date(2010, 5, 1),
-        local_authority="Birmingham",
-        flags="LAC",
+
+@pytest.fixture
+def tiny_bundle(tmp_path):
+    directory = tmp_path / "tiny-bundle"
+    directory.mkdir()
+    for name, text in TINY_BUNDLE.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return directory
+
+
+@pytest.fixture
+def nominal(db, tiny_bundle):
+    """N-TEST-1, a child in Birmingham, imported through the real import service."""
+    from analytics.importing import bundle_import
+    from analytics.models import ImportBatch, Nominal
+
+    batch = bundle_import(batch=ImportBatch.objects.create(), path=tiny_bundle)
+    assert batch.status == ImportBatch.Status.SUCCEEDED, batch.errors
+    return Nominal.objects.get(pk="N-TEST-1")
+
+
+@pytest.fixture
+def completed_run(nominal, personas):
+    """A run of the tiny bundle requested by the supervisor, executed through the real services."""
+    from analytics.analysis import analysis_run_create, analysis_run_execute
+    from analytics.models import AnalysisRun
+
+    run = analysis_run_execute(
+        run=analysis_run_create(actor=personas.supervisor, reference_date=TINY_REFERENCE_DATE)
     )
-    record = Record.objects.create(
-        record_id="R-TEST-1", source="IMS", recorded_at=date(2026, 5, 1), text="Runner for a county line"
-    )
-    RecordNominal.objects.create(record=record, nominal=person, role="SUBJECT")
-    return person
+    assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
+    return run
 
 
 @pytest.fixture
