@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from rest_framework.routers import DefaultRouter
 
 from analytics.api import NominalViewSet
@@ -16,11 +17,13 @@ router.register("nominals", NominalViewSet, basename="nominal")
 
 urlpatterns = [
     path("", account_views.home, name="home"),
-    path("accounts/", include("portal.accounts.urls")),
+    path("", include("portal.accounts.urls")),  # /accounts/... and /profile/...
     path("audit/", include("portal.audit.urls")),
     path("", include("analytics.urls")),
     path("", include("safeguarding.urls")),
     path("api/", include(router.urls)),
+    # One sign-in for everyone: the admin's own form would bypass the address throttle.
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

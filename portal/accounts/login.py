@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 
 from portal.proxy import client_ip
@@ -33,6 +34,14 @@ def address_failure_record(request) -> None:
         cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=timeout)
+
+
+def _count_failure(sender, credentials, request=None, **kwargs) -> None:
+    if request is not None:
+        address_failure_record(request)
+
+
+user_login_failed.connect(_count_failure, dispatch_uid="portal.accounts.login.address_failures")
 
 
 def address_blocked(request) -> bool:

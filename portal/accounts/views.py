@@ -7,18 +7,44 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token
+
+from portal.access import require_role
+from portal.audit.models import AccessAction
+from portal.audit.services import record_access
 
 from .forms import TokenForm
-from .roles import Role
+from .login import SignInForm, address_blocked
+from .roles import API_ROLES, Role, role_has
+from .services import TOKEN_OBJECT_TYPE, api_token_create, api_token_revoke
 
 
 class LoginView(auth_views.LoginView):
+    """Django's sign-in with the portal's form, behind the address throttle (see login.py);
+    the account lockout itself is django-axes'."""
+
     template_name = "accounts/login.html"
+    authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if address_blocked(request):
+            record_access(
+                action=AccessAction.LOCKED_OUT,
+                request=request,
+                actor_username=str(request.POST.get("username", ""))[:150],
+                reason="too many failed sign-ins from this address",
+            )
+            return render(request, "accounts/locked_out.html", {"by_address": True}, status=429)
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -55,6 +81,10 @@ def two_factor(request):
             if setting_up:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
+                # A token issued before the second factor was proved stops working (the API
+                # also refuses it); the person creates a new one from their profile.
+                if Token.objects.filter(user=request.user).exists():
+                    api_token_revoke(user=request.user, request=request)
             otp_login(request, device)
             messages.success(request, "Two-factor verification complete.")
             return redirect(_safe_next(request))
@@ -70,6 +100,7 @@ def two_factor(request):
 
 
 @login_required
+@require_safe
 def home(request):
     """Each role lands on the work that is theirs."""
     role = request.user.role
@@ -82,3 +113,78 @@ def home(request):
         Role.ADMINISTRATOR: "home/administrator.html",
     }.get(role, "home/practitioner.html")
     return render(request, template, {"role": request.user.get_role_display()})
+
+
+# --- Profile: the signed-in person's own account, and their API token ---------------------------
+# Under /profile/, not /accounts/: the two-factor check covers it, so a token is only ever
+# created in a verified session.
+
+
+def _profile_page(request, *, new_key: str = ""):
+    user = request.user
+    context = {
+        "two_factor_set_up": TOTPDevice.objects.devices_for_user(user, confirmed=True).exists(),
+        "two_factor_verified": user.is_verified(),
+        "api_allowed": role_has(user, API_ROLES),
+        # Only the date: the key of an existing token is never shown again.
+        "token_created": Token.objects.filter(user=user).values_list("created", flat=True).first(),
+        "new_key": new_key,
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@never_cache
+@login_required
+@require_safe
+def profile(request):
+    return _profile_page(request)
+
+
+@never_cache
+@login_required
+@require_POST
+def token_create(request):
+    """Create the user's API token (replacing any) and show its key in this response only."""
+    require_role(user=request.user, roles=API_ROLES, request=request, object_type=TOKEN_OBJECT_TYPE)
+    token = api_token_create(user=request.user, request=request)
+    # Rendered, not redirected: the key must not travel through the session or a URL.
+    return _profile_page(request, new_key=token.key)
+
+
+@login_required
+@require_POST
+def token_revoke(request):
+    require_role(user=request.user, roles=API_ROLES, request=request, object_type=TOKEN_OBJECT_TYPE)
+    if api_token_revoke(user=request.user, request=request):
+        messages.success(request, "Your API token is revoked: anything still using it is refused from now on.")
+    else:
+        messages.info(request, "You had no API token.")
+    return redirect("accounts:profile")
+
+
+# --- Setting a password from an e-mailed link -----------------------------------------------------
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """Django's password-reset confirmation, reached from the link an administrator had sent.
+    The new password passes the configured validators; setting it is recorded."""
+
+    template_name = "accounts/password_set.html"
+    success_url = reverse_lazy("accounts:password_set_done")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            record_access(
+                action=AccessAction.UPDATE,
+                request=self.request,
+                actor=self.user,
+                obj=self.user,
+                reason="password set from an e-mailed link",
+                detail={"field": "password"},
+            )
+        return response
+
+
+class PasswordSetDoneView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_set_done.html"

@@ -7,10 +7,9 @@ from django.views.decorators.http import require_safe
 
 from portal.access import require_role
 from portal.accounts.roles import AUDIT_ROLES
-
-from .models import AccessAction, AccessEvent
 from portal.text import clean_query
 
+from .models import AccessAction, AccessEvent
 from .services import record_access
 
 

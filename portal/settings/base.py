@@ -158,6 +158,18 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
+# --- E-mail ----------------------------------------------------------------------------------
+# Password-set links and reminders. The demo writes messages to files under var/mail (read them
+# there); production sends through the SMTP relay in EMAIL_URL (smtp+tls://user:pass@host:587).
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Safeguarding portal <no-reply@portal.invalid>")
+# A password-set link works once, within this many seconds (one day).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_SET_LINK_SECONDS", default=24 * 3600)
+
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -83,6 +83,11 @@ NOT_PERSONAL = {
     "analytics:term_edit",
     "safeguarding:case_create",
     "safeguarding:case_unshare",
+    "accounts:profile",  # the signed-in person's own account only
+    "accounts:token_create",  # their own token; issuing it is recorded as a grant
+    "accounts:token_revoke",  # recorded as a revocation
+    "accounts:password_set",  # a form for one's own password; setting it is recorded
+    "accounts:password_set_done",
 }
 
 

@@ -140,3 +140,117 @@ def test_open_redirects_are_refused_after_two_factor(client, officer, settings):
         reverse("accounts:two_factor"), {"token": _current_token(device), "next": "https://evil.example/"}
     )
     assert done.url == "/"
+
+
+@pytest.fixture
+def colleague(db):
+    from portal.accounts.models import Agency
+    from portal.accounts.services import user_create
+
+    return user_create(
+        username="colleague",
+        password="another-Long-passphrase-88",
+        agency=Agency.objects.get(code="birmingham"),
+        role="mash_practitioner",
+    )
+
+
+def _failures(username: str) -> int:
+    from axes.models import AccessAttempt
+
+    return sum(AccessAttempt.objects.filter(username=username).values_list("failures_since_start", flat=True))
+
+
+def test_a_sign_in_resets_only_the_signed_in_users_failures(client, officer, colleague):
+    for _ in range(3):
+        _sign_in(client, "colleague", "wrong-password-000", REMOTE_ADDR="10.1.1.1")
+    assert _sign_in(client, "grace", "a-Long-enough-passphrase-77", REMOTE_ADDR="10.1.1.1").status_code == 302
+    assert _failures("colleague") == 3
+    client.post(reverse("accounts:logout"))
+    for _ in range(2):
+        _sign_in(client, "colleague", "wrong-password-000", REMOTE_ADDR="10.1.1.1")
+    assert _sign_in(client, "colleague", "another-Long-passphrase-88", REMOTE_ADDR="10.1.1.1").status_code == 429
+
+
+def test_one_persons_failures_do_not_lock_out_their_office(client, officer, colleague):
+    """Behind the proxy everyone shares one address: the lockout is by username."""
+    for _ in range(settings.AXES_FAILURE_LIMIT + 2):
+        _sign_in(client, "grace", "wrong-password-000", REMOTE_ADDR="10.2.2.2")
+    assert _sign_in(client, "grace", "a-Long-enough-passphrase-77", REMOTE_ADDR="10.2.2.2").status_code == 429
+    assert _sign_in(client, "colleague", "another-Long-passphrase-88", REMOTE_ADDR="10.2.2.2").status_code == 302
+
+
+def test_an_address_guessing_across_accounts_is_throttled(client, officer, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 6
+    for number in range(6):  # a different account each time: no account reaches its own limit
+        _sign_in(client, f"guess-{number}", "wrong-password-000", REMOTE_ADDR="10.3.3.3")
+    blocked = _sign_in(client, "grace", "a-Long-enough-passphrase-77", REMOTE_ADDR="10.3.3.3")
+    assert blocked.status_code == 429 and "network address" in blocked.content.decode()
+    assert AccessEvent.objects.filter(action=AccessAction.LOCKED_OUT, reason__contains="address").exists()
+    assert _sign_in(client, "grace", "a-Long-enough-passphrase-77", REMOTE_ADDR="10.4.4.4").status_code == 302
+    cache.clear()
+
+
+def test_a_username_longer_than_the_field_is_refused_without_counting(client, officer):
+    for padded in ("grace" + " " * 200, "grace" + "x" * 200):
+        response = _sign_in(client, padded, "wrong-password-000")
+        assert response.status_code == 200 and "at most 150 characters" in response.content.decode()
+    assert _failures("grace") == 0
+    assert not AccessEvent.objects.filter(action=AccessAction.LOGIN_FAILED).exists()
+
+
+def test_the_admin_site_has_no_sign_in_form_of_its_own(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302 and response.url == reverse(LOGIN) + "?next=/admin/"
+
+
+# --- API tokens and two-factor -------------------------------------------------------------
+
+
+def _token_for(user):
+    from portal.accounts.services import api_token_create
+
+    return api_token_create(user=user)
+
+
+def _api(client, key: str):
+    return client.get(reverse("case-list"), HTTP_AUTHORIZATION=f"Token {key}")
+
+
+def test_a_token_needs_a_confirmed_device_where_two_factor_is_required(client, officer, settings):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.OTP_REQUIRED = True
+    key = _token_for(officer).key
+    refused = _api(client, key)
+    assert refused.status_code in (401, 403) and "two-factor" in refused.json()["detail"]
+    assert AccessEvent.objects.filter(action=AccessAction.REFUSED, reason__icontains="two-factor").exists()
+    TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
+    assert _api(client, key).status_code in (401, 403), "a token issued before the device must not work"
+    fresh = _token_for(officer).key
+    assert _api(client, fresh).status_code == 200
+
+
+def test_confirming_two_factor_revokes_an_earlier_token(client, officer, settings):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from rest_framework.authtoken.models import Token
+
+    settings.OTP_REQUIRED = False
+    _token_for(officer)
+    _sign_in(client, "grace", "a-Long-enough-passphrase-77")
+    client.get(reverse("accounts:two_factor"))
+    device = TOTPDevice.objects.get(user=officer)
+    client.post(reverse("accounts:two_factor"), {"token": _current_token(device)})
+    assert not Token.objects.filter(user=officer).exists()
+
+
+def test_a_token_of_a_role_without_api_use_is_refused(client, officer):
+    from rest_framework.authtoken.models import Token
+
+    officer.role = "auditor"
+    officer.save()
+    key = Token.objects.create(user=officer).key  # as if issued before the role changed
+    assert _api(client, key).status_code in (401, 403)
