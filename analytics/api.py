@@ -13,8 +13,12 @@ class NominalSerializer(serializers.ModelSerializer):
         fields = ["nominal_id", "surname", "forenames", "date_of_birth", "gender", "local_authority", "flags"]
 
 
-class NominalViewSet(viewsets.ViewSet):
+class NominalViewSet(viewsets.GenericViewSet):
+    """Police intelligence: analysts and intelligence supervisors only (404 for anyone else)."""
+
+    serializer_class = NominalSerializer
     lookup_value_regex = r"[^/]+"
+    pagination_class = None  # the list says its own total: the first 100 matches of `q`
 
     def list(self, request):
         nominals, total = nominal_list_for_user(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from analytics.api import NominalViewSet
@@ -21,6 +22,7 @@ urlpatterns = [
     path("audit/", include("portal.audit.urls")),
     path("", include("analytics.urls")),
     path("", include("safeguarding.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/", include(router.urls)),
     # One sign-in for everyone: the admin's own form would bypass the address throttle.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),

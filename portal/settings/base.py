@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
     "guardian",
     "auditlog",
     "axes",
@@ -182,11 +183,31 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["portal.api.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env("API_RATE", default="600/minute")},
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Safeguarding portal API",
+    "VERSION": "1",
+    "DESCRIPTION": (
+        "The same records, access rules and audit as the portal's pages: a caller sees only what "
+        "is shared with them, gets 404 for anything else, 403 when they may read but not change, "
+        "and every call is recorded.\n\n"
+        "Authentication: a session, or `Authorization: Token <key>`. A person creates (and "
+        "revokes) their own token on their profile page, once signed in; only roles that work "
+        "cases or police intelligence may hold one. Where two-factor sign-in is required (always "
+        "in production) a token works only for a person with a confirmed authenticator device, "
+        "and only if it was issued after that device was set up: confirming a device revokes "
+        "any earlier token.\n\n"
+        "Bodies are JSON, at most API_MAX_BODY_BYTES (1 MiB) and nested at most API_MAX_JSON_DEPTH "
+        "(20) levels; anything else is a 400 that says why, and changes nothing."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
 }
 
 # --- Analysis -------------------------------------------------------------------------------

@@ -63,3 +63,14 @@ def test_a_bad_token_is_recorded(client, child_case):
     response = client.get(reverse("case-list"), HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
     assert response.status_code in (401, 403)
     assert AccessEvent.objects.filter(action=AccessAction.REFUSED, reason__icontains="invalid token").exists()
+
+
+def test_the_api_schema_is_valid_and_documents_tokens_bound_to_two_factor(client, personas):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+    client.force_login(personas.mash_birmingham)
+    schema = client.get(reverse("api-schema"), HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    assert "tokenAuth" in text and "two-factor" in text

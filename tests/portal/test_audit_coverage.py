@@ -76,6 +76,7 @@ NOT_PERSONAL = {
     "healthz",
     "readyz",
     "api-root",
+    "api-schema",  # the API's description, no records
     "analytics:import_progress",  # status and a fraction only
     "analytics:term_list",  # configuration, no personal data
     "analytics:run_progress",  # status and a fraction only

@@ -75,6 +75,7 @@ OPEN = {
     "healthz",
     "readyz",
     "api-root",
+    "api-schema",
 }
 SECRETS = ("Harbottle", "N-TEST-1", "Seen running for a deal line")
 # Pages that may legitimately say what they refused with (never data of the record).
