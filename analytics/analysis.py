@@ -5,7 +5,13 @@ A run is created QUEUED with its parameters, the search-term version and the har
 force; a Celery task executes it. Progress is written to the run row as each stage ends (outside
 any transaction, so the page sees it at once); cancellation is a flag the pipeline checks between
 stages. Results are stored in one transaction at the end, so a failed or cancelled run leaves
-nothing half-written and earlier runs are never touched. A completed run is immutable.
+nothing half-written and earlier runs are never touched. A completed run is immutable (see
+`AnalysisRunQuerySet` and the database guard of migration 0006).
+
+Every change of status is a transition (`_transition`): it locks the run row, checks the source
+status, and writes the new status together with one `AnalysisRunTransition` row and one
+TRANSITION access event naming who acted: the requester on creation, the person who cancelled,
+otherwise the worker or the `analyse` command (as "command:<os user>").
 """
 
 from __future__ import annotations
@@ -15,22 +21,31 @@ import time
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from portal.accounts.roles import Role
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
 
 from .importing import harm_table_for
 from .loading import load_inputs
 from .method.explain import explanation_json
-from .method.inputs import AnalysisParams
+from .method.inputs import PARAM_RANGES, AnalysisParams, param_problems
 from .method.people import AGE_UNKNOWN, CHILD, VULNERABLE_ADULT
 from .method.pipeline import AnalysisResult, Cancelled, run_analysis
 from .method.scoring import make_matcher
-from .models import AnalysisRun, GroupResult, HarmTable, ImportBatch, NominalResult, ValidationItem
-from .services import groups_from_json, term_version_current
+from .models import (
+    AnalysisRun,
+    AnalysisRunTransition,
+    GroupResult,
+    HarmTable,
+    ImportBatch,
+    NominalResult,
+    ValidationItem,
+)
+from .services import cuckooing_problem, groups_from_json, term_version_current
 
 STORE_BATCH = 5_000
 
@@ -46,14 +61,101 @@ def _harm_table_in_force() -> HarmTable:
 
 
 def analysis_params_problems(*, beta: float, threshold: float, steps: int) -> dict[str, str]:
-    problems = {}
-    if not 0 <= beta <= 10:
-        problems["beta"] = "beta weights related nominals' evidence; use a number from 0 to 10 (default 0.25)."
-    if not 0 < threshold <= 1:
-        problems["threshold"] = "The threshold is a weighting between 0 and 1 (default 0.5)."
-    if not 1 <= steps <= 50:
-        problems["steps"] = "Walktrap steps must be a whole number from 1 to 50 (default 4)."
-    return problems
+    """Parameter name -> why its value is out of range; empty when all are fine.
+
+    The ranges are the method's `PARAM_RANGES`, the one table the run form and the `analyse`
+    command also defer to.
+    """
+    return param_problems({"beta": beta, "threshold": threshold, "steps": steps})
+
+
+Status = AnalysisRun.Status
+WORKER = "worker"
+"""Who executes a run queued from the portal: the Celery worker (no person acts)."""
+UNATTENDED = "unattended"
+"""Who requests a run created by code with neither a person nor the `analyse` command behind it."""
+
+
+def _command_label(command_user: str) -> str:
+    return f"command:{command_user}"
+
+
+def _record_transition(
+    run: AnalysisRun,
+    *,
+    from_status: str,
+    actor,
+    actor_label: str,
+    reason: str,
+    request=None,
+    command_user: str = "",
+) -> AnalysisRunTransition:
+    """Write the transition row and its access event for a status `run` has just taken.
+
+    Caller must hold the row lock (or have just created the row) inside a transaction, so the
+    status, the row and the event commit or fail together.
+    """
+    transition = AnalysisRunTransition.objects.create(
+        run=run,
+        from_status=from_status,
+        to_status=run.status,
+        actor=actor,
+        actor_label=actor_label[:150],
+        reason=reason[:500],
+    )
+    record_access(
+        action=AccessAction.TRANSITION,
+        request=request,
+        actor=actor,
+        obj=run,
+        reason=f"{from_status or 'new'} → {run.status}: {reason}",
+        via="command" if command_user else "",
+        actor_username=command_user or actor_label,
+        detail={"from": from_status, "to": run.status, "actor_label": actor_label, "transition": transition.pk},
+    )
+    return transition
+
+
+def _transition(
+    run: AnalysisRun,
+    *,
+    to: str,
+    sources: tuple[str, ...],
+    actor_label: str,
+    reason: str,
+    actor=None,
+    request=None,
+    command_user: str = "",
+    **fields,
+) -> bool:
+    """Move `run` from one of `sources` to `to`, writing `fields` with the status, and record
+    the transition. Returns False, changing nothing, when the stored status is not one of
+    `sources` (another process got there first)."""
+    before = {name: getattr(run, name) for name in ("status", *fields)}
+    try:
+        with transaction.atomic():
+            stored = AnalysisRun.objects.select_for_update().filter(pk=run.pk).values_list("status", flat=True).first()
+            if stored not in sources:
+                return False
+            AnalysisRun.objects.filter(pk=run.pk).update(status=to, **fields)
+            run.status = to
+            for name, value in fields.items():
+                setattr(run, name, value)
+            _record_transition(
+                run,
+                from_status=stored,
+                actor=actor,
+                actor_label=actor_label,
+                reason=reason,
+                request=request,
+                command_user=command_user,
+            )
+    except BaseException:
+        # The database kept the old state; so does the caller's instance.
+        for name, value in before.items():
+            setattr(run, name, value)
+        raise
+    return True
 
 
 @transaction.atomic
@@ -61,49 +163,159 @@ def analysis_run_create(
     *,
     actor,
     reference_date: date | None = None,
-    beta: float = 0.25,
-    threshold: float = 0.5,
-    steps: int = 4,
+    beta: float = PARAM_RANGES["beta"].default,
+    threshold: float = PARAM_RANGES["threshold"].default,
+    steps: int = int(PARAM_RANGES["steps"].default),
     request=None,
+    command_user: str = "",
 ) -> AnalysisRun:
-    """A QUEUED run with its parameters, search-term version and harm table recorded."""
+    """A QUEUED run with its parameters, search-term version and harm table recorded.
+
+    `actor` is the person requesting it (None when the `analyse` command runs without
+    `--requested-by`); `command_user` the operating-system user when the command asks.
+    Raises ValidationError, creating nothing, for a parameter out of range, or when the current
+    search terms mark no single group as cuckooing (a version stored before the property
+    existed, with that group renamed): such a run would silently skip the vulnerable-adult rule.
+    """
     problems = analysis_params_problems(beta=beta, threshold=threshold, steps=steps)
     if problems:
         raise ValidationError(problems)
+    term_version = term_version_current()
+    terms_problem = cuckooing_problem(groups_from_json(term_version.groups))
+    if terms_problem:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: f"The search terms (version {term_version.number}) cannot be used: {terms_problem} "
+                "An intelligence supervisor can do this in the search-term editor."
+            }
+        )
     run = AnalysisRun.objects.create(
         requested_by=actor,
         reference_date=reference_date or timezone.localdate(),
         beta=beta,
         threshold=threshold,
         steps=steps,
-        term_version=term_version_current(),
+        term_version=term_version,
         harm_table=_harm_table_in_force(),
     )
-    if actor is not None:
-        record_access(action=AccessAction.CREATE, request=request, actor=actor, obj=run, reason="analysis requested")
+    if command_user:
+        label = _command_label(command_user)
+    else:
+        label = actor.get_username() if actor is not None else UNATTENDED
+    via = "command" if command_user else ""
+    detail = {"os_user": command_user} if command_user else {}
+    record_access(
+        action=AccessAction.CREATE,
+        request=request,
+        actor=actor,
+        obj=run,
+        reason="analysis requested",
+        via=via,
+        actor_username=command_user or label,
+        detail=detail,
+    )
+    _record_transition(
+        run,
+        from_status="",
+        actor=actor,
+        actor_label=label,
+        reason="analysis requested",
+        request=request,
+        command_user=command_user,
+    )
     return run
 
 
-def analysis_run_cancel(*, run: AnalysisRun) -> bool:
-    """Ask a queued or running run to stop; True when the request was recorded."""
-    return bool(
-        AnalysisRun.objects.filter(
-            pk=run.pk, status__in=[AnalysisRun.Status.QUEUED, AnalysisRun.Status.RUNNING]
-        ).update(cancel_requested=True)
-    )
+def analysis_run_may_cancel(*, run: AnalysisRun, user) -> bool:
+    """Whether `user` may cancel `run`: the person who requested it, or an intelligence
+    supervisor (who oversees the analysts' use of the workers)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return run.requested_by_id == user.pk or user.role == Role.INTELLIGENCE_SUPERVISOR
 
 
-def _set_state(run: AnalysisRun, **fields) -> None:
-    AnalysisRun.objects.filter(pk=run.pk).update(**fields)
+def analysis_run_cancel(*, run: AnalysisRun, actor, request=None) -> bool:
+    """Cancel a queued run at once, or ask a running one to stop at the end of its current
+    stage; True when the run is cancelled or will stop, False when it had already finished.
+
+    The caller must have fetched `run` for `actor` (every police data role sees every run).
+    Anyone but the requester or an intelligence supervisor gets PermissionDenied, and the
+    refusal is recorded. Who asked is kept on the run (`cancel_requested_by`) and becomes the
+    actor of the transition to CANCELLED, also when the worker makes it later.
+    """
+    if not analysis_run_may_cancel(run=run, user=actor):
+        # Recorded outside any transaction, so the refusal stays when PermissionDenied unwinds.
+        record_access(
+            action=AccessAction.REFUSED,
+            request=request,
+            actor=actor,
+            obj=run,
+            reason="cancel: only the requester or an intelligence supervisor may cancel a run",
+        )
+        raise PermissionDenied("Only the person who requested this run or an intelligence supervisor can cancel it.")
+    now = timezone.now()
+    if _transition(
+        run,
+        to=Status.CANCELLED,
+        sources=(Status.QUEUED,),
+        actor=actor,
+        actor_label=actor.get_username(),
+        reason="cancelled before it started",
+        request=request,
+        cancel_requested=True,
+        cancel_requested_by=actor,
+        finished_at=now,
+        stage="Cancelled",
+    ):
+        return True
+    with transaction.atomic():
+        stored = (
+            AnalysisRun.objects.select_for_update().filter(pk=run.pk).values_list("status", "cancel_requested").first()
+        )
+        if stored is None or stored[0] != Status.RUNNING:
+            return False
+        if stored[1]:
+            return True  # already asked; the first request stands
+        AnalysisRun.objects.filter(pk=run.pk).update(cancel_requested=True, cancel_requested_by=actor)
+        run.cancel_requested, run.cancel_requested_by = True, actor
+        record_access(
+            action=AccessAction.UPDATE,
+            request=request,
+            actor=actor,
+            obj=run,
+            reason="cancellation requested; the run stops at the end of its current stage",
+        )
+    return True
+
+
+def _record_progress(run: AnalysisRun, **fields) -> None:
+    """Stage and fraction done of a running run: not a transition, and never of a finished one."""
+    AnalysisRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(**fields)
     for name, value in fields.items():
         setattr(run, name, value)
 
 
-def analysis_run_execute(*, run: AnalysisRun) -> AnalysisRun:
-    """Execute a QUEUED run to the end: SUCCEEDED with results, CANCELLED or FAILED with why."""
-    if run.status != AnalysisRun.Status.QUEUED:
+def analysis_run_execute(*, run: AnalysisRun, command_user: str = "") -> AnalysisRun:
+    """Execute a QUEUED run to the end: SUCCEEDED with results, CANCELLED or FAILED with why.
+
+    A run no longer queued (cancelled before a worker took it, or taken by another worker) is
+    returned as stored, untouched. `command_user` names the operating-system user when the
+    `analyse` command executes the run in its own process; otherwise the worker does.
+    """
+    executor = _command_label(command_user) if command_user else WORKER
+    if not _transition(
+        run,
+        to=Status.RUNNING,
+        sources=(Status.QUEUED,),
+        reason="started",
+        started_at=timezone.now(),
+        stage="Loading data",
+        progress=0.0,
+        actor_label=executor,
+        command_user=command_user,
+    ):
+        run.refresh_from_db()
         return run
-    _set_state(run, status=AnalysisRun.Status.RUNNING, started_at=timezone.now(), stage="Loading data", progress=0.0)
     timings: dict[str, float] = {}
 
     def cancelled() -> bool:
@@ -111,7 +323,7 @@ def analysis_run_execute(*, run: AnalysisRun) -> AnalysisRun:
 
     def progress(stage: str, fraction: float) -> None:
         # Loading takes about a tenth of a run; the method's stages share the rest.
-        _set_state(run, stage=stage, progress=round(0.1 + 0.85 * fraction, 3))
+        _record_progress(run, stage=stage, progress=round(0.1 + 0.85 * fraction, 3))
 
     try:
         started = time.perf_counter()
@@ -126,7 +338,7 @@ def analysis_run_execute(*, run: AnalysisRun) -> AnalysisRun:
         timings["load data"] = time.perf_counter() - started
         if cancelled():
             raise Cancelled("cancelled before the method started")
-        _set_state(run, stage="Loaded", progress=0.1, data_counts=counts)
+        _record_progress(run, stage="Loaded", progress=0.1, data_counts=counts)
         params = AnalysisParams(
             reference_date=run.reference_date,
             beta=run.beta,
@@ -142,16 +354,33 @@ def analysis_run_execute(*, run: AnalysisRun) -> AnalysisRun:
         result = run_analysis(inputs, params, progress=progress, should_cancel=cancelled)
         timings.update({t.stage: t.seconds for t in result.timings})
         started = time.perf_counter()
-        _store(run, result, timings, started)
-    except Cancelled:
-        _set_state(run, status=AnalysisRun.Status.CANCELLED, finished_at=timezone.now(), stage="Cancelled")
-    except Exception as error:
-        _set_state(
+        _store(run, result, timings, started, actor_label=executor, command_user=command_user)
+    except Cancelled as stopped:
+        run.refresh_from_db(fields=["cancel_requested_by"])
+        requester = run.cancel_requested_by
+        _transition(
             run,
-            status=AnalysisRun.Status.FAILED,
+            to=Status.CANCELLED,
+            sources=(Status.RUNNING,),
+            actor=requester,
+            reason=f"{stopped}, as asked by {requester.get_username() if requester else 'an unknown user'}",
+            finished_at=timezone.now(),
+            stage="Cancelled",
+            actor_label=executor,
+            command_user=command_user,
+        )
+    except Exception as error:
+        why = f"{type(error).__name__}: {error}"
+        _transition(
+            run,
+            to=Status.FAILED,
+            sources=(Status.RUNNING,),
+            reason=why,
             finished_at=timezone.now(),
             stage="Failed",
-            error=f"{type(error).__name__}: {error}",
+            error=why,
+            actor_label=executor,
+            command_user=command_user,
         )
         raise
     return run
@@ -183,7 +412,16 @@ def _json_ready(value):
 
 
 @transaction.atomic
-def _store(run: AnalysisRun, result: AnalysisResult, timings: dict[str, float], started: float) -> None:
+def _store(
+    run: AnalysisRun,
+    result: AnalysisResult,
+    timings: dict[str, float],
+    started: float,
+    *,
+    actor_label: str,
+    command_user: str,
+) -> None:
+    """Store the results and make the run SUCCEEDED, all in one transaction."""
     people = {person.nominal_id: person for person in result.people}
     document_rows = {row["nominal_id"]: row for row in result.document["nominals"]}
     rows = []
@@ -238,8 +476,13 @@ def _store(run: AnalysisRun, result: AnalysisResult, timings: dict[str, float], 
     plan = result.dismantling
     quality = result.data_quality
     timings["store results"] = time.perf_counter() - started
-    AnalysisRun.objects.filter(pk=run.pk).update(
-        status=AnalysisRun.Status.SUCCEEDED,
+    completed = _transition(
+        run,
+        to=Status.SUCCEEDED,
+        sources=(Status.RUNNING,),
+        actor_label=actor_label,
+        command_user=command_user,
+        reason="results stored",
         finished_at=timezone.now(),
         stage="Complete",
         progress=1.0,
@@ -266,6 +509,9 @@ def _store(run: AnalysisRun, result: AnalysisResult, timings: dict[str, float], 
             "lcc_sizes": list(plan.lcc_sizes),
         },
     )
+    if not completed:
+        # Someone else moved the run on while it ran: store nothing (the transaction unwinds).
+        raise RuntimeError(f"run {run.pk} stopped running while its results were stored")
     run.refresh_from_db()
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from analytics.bundle import FILE_SPECS
+from analytics.method.inputs import PARAM_RANGES, param_problems
 
 ALLOWED_NAMES = sorted(name for spec in FILE_SPECS.values() for name in spec.filenames)
 MAX_UPLOAD_BYTES = 2 * 1024**3
@@ -50,12 +51,39 @@ class BundleUploadForm(forms.Form):
         return uploads
 
 
+def _param_widget(name: str) -> forms.NumberInput:
+    """The browser's hint of the range; the range itself is checked on the server."""
+    bounds = PARAM_RANGES[name]
+    return forms.NumberInput(
+        attrs={"min": f"{bounds.low:g}", "max": f"{bounds.high:g}", "step": "1" if bounds.whole else "any"}
+    )
+
+
 class AnalysisRunForm(forms.Form):
+    """The run's parameters. Their ranges are not repeated here: `clean` asks the method's
+    `PARAM_RANGES`, the table behind the service's `analysis_params_problems`, which the
+    `analyse` command uses too (and the service checks again when the run is created)."""
+
     reference_date = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}), help_text="Ages are worked out on this date."
     )
-    beta = forms.FloatField(initial=0.25, min_value=0, max_value=10, help_text="Weight of related nominals' evidence.")
-    threshold = forms.FloatField(
-        initial=0.5, min_value=0.01, max_value=1, help_text="Keep nominals weighted at least this."
+    beta = forms.FloatField(
+        initial=PARAM_RANGES["beta"].default,
+        widget=_param_widget("beta"),
+        help_text="Weight of related nominals' evidence.",
     )
-    steps = forms.IntegerField(initial=4, min_value=1, max_value=50, help_text="Walktrap random-walk length.")
+    threshold = forms.FloatField(
+        initial=PARAM_RANGES["threshold"].default,
+        widget=_param_widget("threshold"),
+        help_text="Keep nominals weighted at least this.",
+    )
+    steps = forms.IntegerField(
+        initial=PARAM_RANGES["steps"].default, widget=_param_widget("steps"), help_text="Walktrap random-walk length."
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # Each parameter that parsed as a number is checked, so all problems show at once.
+        for name, problem in param_problems({name: cleaned[name] for name in PARAM_RANGES if name in cleaned}).items():
+            self.add_error(name, problem)
+        return cleaned

@@ -8,7 +8,8 @@ staging tables.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
 
 class Source(models.TextChoices):
@@ -174,6 +175,38 @@ class CompletedRunError(Exception):
     """A completed analysis run is evidence: it never changes."""
 
 
+class AnalysisRunQuerySet(models.QuerySet):
+    """Bulk writes that refuse to touch a completed run.
+
+    `update()` and `delete()` bypass `Model.save()`, so they check here: the selected rows are
+    locked first (`select_for_update`, inside a transaction) so that none can complete between
+    the check and the write. On PostgreSQL a trigger refuses the same at the database (migration
+    0006), for writes that bypass the ORM altogether.
+    """
+
+    def _refuse_if_any_completed(self) -> None:
+        """Caller must be inside a transaction: the lock lasts until it ends."""
+        statuses = self.select_for_update().values_list("pk", "status")
+        completed = sorted(pk for pk, status in statuses if status == AnalysisRun.Status.SUCCEEDED)
+        if completed:
+            raise CompletedRunError(f"Run {', '.join(map(str, completed))} is complete and cannot change.")
+
+    def update(self, **kwargs) -> int:
+        with transaction.atomic(using=self.db):
+            self._refuse_if_any_completed()
+            return super().update(**kwargs)
+
+    update.alters_data = True
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            self._refuse_if_any_completed()
+            return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
 class AnalysisRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -201,9 +234,14 @@ class AnalysisRun(models.Model):
     progress = models.FloatField(default=0.0)
     stage = models.CharField(max_length=64, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    cancel_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     error = models.TextField(blank=True)
     document = models.JSONField(null=True, blank=True, help_text="The METHOD.md section 8 result document.")
     dismantling = models.JSONField(default=dict, blank=True, help_text="Order, reasons and R per strategy.")
+
+    objects = AnalysisRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -212,11 +250,19 @@ class AnalysisRun(models.Model):
         return f"Run {self.pk} ({self.get_status_display()})"
 
     def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            stored = AnalysisRun.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            if stored == self.Status.SUCCEEDED:
-                raise CompletedRunError(f"Run {self.pk} is complete and cannot change.")
-        super().save(*args, **kwargs)
+        if self.pk is None:
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic(using=kwargs.get("using")):
+            AnalysisRun.objects.filter(pk=self.pk)._refuse_if_any_completed()
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        # The collector deletes the results first and the run row without a QuerySet.delete(),
+        # so the instance path checks too.
+        with transaction.atomic(using=kwargs.get("using")):
+            AnalysisRun.objects.filter(pk=self.pk)._refuse_if_any_completed()
+            return super().delete(*args, **kwargs)
 
     @property
     def params(self) -> dict:
@@ -231,6 +277,32 @@ class AnalysisRun(models.Model):
         # Runs stored before the harm stage moved ahead of the groups used these names.
         order |= {"detect groups": order["groups and priority"], "harm and priority": order["groups and priority"]}
         return sorted(self.stage_timings.items(), key=lambda item: order.get(item[0], len(order)))
+
+
+class AnalysisRunTransition(models.Model):
+    """One change of a run's status: from what, to what, who or what made it, when and why.
+
+    `actor` is the person responsible (the requester on creation, whoever asked for a
+    cancellation); `actor_label` says who or what acted in words, also when no person did
+    ("worker", "command:<os user>"). `from_status` is empty for the creation. Rows are written
+    by `analytics.analysis` only, beside an access event, and never change.
+    """
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField(max_length=16, choices=AnalysisRun.Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=AnalysisRun.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["run", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id}: {self.from_status or 'new'} → {self.to_status} by {self.actor_label}"
 
 
 class NominalResult(models.Model):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,13 +14,49 @@ from portal.audit.services import record_access
 from .method.terms import DEFAULT_TERM_GROUPS, TermGroup, term_pattern_problem
 from .models import SearchTermVersion
 
+LEGACY_CUCKOO_GROUP = "CUCKOO"
+"""Versions stored before groups carried `marks_cuckooing` keyed the rule to this name."""
+
 
 def groups_to_json(groups: Sequence[TermGroup]) -> list[dict]:
-    return [{"name": g.name, "weight": g.weight, "patterns": list(g.patterns)} for g in groups]
+    return [
+        {"name": g.name, "weight": g.weight, "patterns": list(g.patterns), "marks_cuckooing": g.marks_cuckooing}
+        for g in groups
+    ]
 
 
-def groups_from_json(data: Sequence[dict]) -> tuple[TermGroup, ...]:
-    return tuple(TermGroup(g["name"], float(g["weight"]), tuple(g["patterns"])) for g in data)
+def stored_marks_cuckooing(group: Mapping[str, Any]) -> bool:
+    """Whether a stored (or editor) group marks cuckooing. A version stored before the key
+    existed has none: its group named CUCKOO marks cuckooing, as the name did then, so old
+    versions compute what they computed."""
+    return bool(group.get("marks_cuckooing", group.get("name") == LEGACY_CUCKOO_GROUP))
+
+
+def groups_from_json(data: Sequence[Mapping[str, Any]]) -> tuple[TermGroup, ...]:
+    return tuple(
+        TermGroup(g["name"], float(g["weight"]), tuple(g["patterns"]), stored_marks_cuckooing(g)) for g in data
+    )
+
+
+def cuckooing_problem(groups: Sequence[TermGroup]) -> str | None:
+    """Why `groups` cannot drive METHOD.md section 6's vulnerable-adult rule, or None.
+
+    Exactly one group must mark cuckooing: with none, victims of cuckooing would silently stop
+    being identified; with two, the rule would no longer say which terms describe it.
+    """
+    marking = [g.name.strip() or "(unnamed group)" for g in groups if g.marks_cuckooing]
+    if not marking:
+        return (
+            "No group marks cuckooing, so victims on cuckooing records would no longer be identified as "
+            "vulnerable adults. Tick “Marks cuckooing” on the group whose terms describe cuckooing "
+            "(by default CUCKOO)."
+        )
+    if len(marking) > 1:
+        return (
+            f"Only one group may mark cuckooing, but {', '.join(marking)} do. Untick “Marks cuckooing” "
+            "on all but the group whose terms describe cuckooing."
+        )
+    return None
 
 
 def term_groups_problems(groups: Sequence[TermGroup]) -> list[str]:
@@ -30,6 +67,8 @@ def term_groups_problems(groups: Sequence[TermGroup]) -> list[str]:
     names = [g.name.strip().upper() for g in groups]
     for name in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"The group name {name!r} is used twice; merge the groups or rename one.")
+    if groups and (problem := cuckooing_problem(groups)):
+        problems.append(problem)
     for group in groups:
         label = group.name.strip() or "(unnamed group)"
         if not group.name.strip():
@@ -65,9 +104,11 @@ def term_version_create(*, actor, groups: Sequence[TermGroup], note: str, reques
         raise ValidationError(problems)
     current = term_version_current()
     normalised = groups_to_json(
-        [TermGroup(g.name.strip(), g.weight, tuple(p.strip() for p in g.patterns)) for g in groups]
+        [TermGroup(g.name.strip(), g.weight, tuple(p.strip() for p in g.patterns), g.marks_cuckooing) for g in groups]
     )
-    if normalised == current.groups:
+    # Compared as read back, so a version stored before `marks_cuckooing` existed is not
+    # replaced by an identical one that merely spells the key out.
+    if normalised == groups_to_json(groups_from_json(current.groups)):
         return current
     latest = SearchTermVersion.objects.select_for_update().order_by("-number").first()
     version = SearchTermVersion.objects.create(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from .method.terms import TermGroup, term_pattern_problem
+from .services import groups_from_json, stored_marks_cuckooing
 
 
 class TermGroupForm(forms.Form):
@@ -11,6 +12,11 @@ class TermGroupForm(forms.Form):
     patterns = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
         help_text="One regular expression per line; matched case-insensitively on word boundaries.",
+    )
+    marks_cuckooing = forms.BooleanField(
+        required=False,
+        label="Marks cuckooing (victims on these records are vulnerable adults)",
+        help_text="Exactly one group carries this. It stays with the group when you rename it.",
     )
 
     def clean_patterns(self) -> tuple[str, ...]:
@@ -26,10 +32,38 @@ class TermGroupForm(forms.Form):
 
     def term_group(self) -> TermGroup:
         data = self.cleaned_data
-        return TermGroup(data["name"].strip(), data["weight"], data["patterns"])
+        return TermGroup(data["name"].strip(), data["weight"], data["patterns"], data["marks_cuckooing"])
 
 
-TermGroupFormSet = forms.formset_factory(TermGroupForm, extra=1, can_delete=True, min_num=1, validate_min=True)
+def term_group_initial(stored_groups) -> list[dict]:
+    """The editor's rows for the groups of a stored version (`SearchTermVersion.groups`)."""
+    return [
+        {
+            "name": group.name,
+            "weight": group.weight,
+            "patterns": "\n".join(group.patterns),
+            "marks_cuckooing": group.marks_cuckooing,
+        }
+        for group in groups_from_json(stored_groups)
+    ]
+
+
+class BaseTermGroupFormSet(forms.BaseFormSet):
+    def __init__(self, *args, initial=None, **kwargs) -> None:
+        # Rows given without the tick (built by hand from a stored version rather than by
+        # `term_group_initial`) read it as a stored version without the key does, so the
+        # default CUCKOO group is not shown unticked and then refused on save.
+        if initial:
+            initial = [
+                row if "marks_cuckooing" in row else {**row, "marks_cuckooing": stored_marks_cuckooing(row)}
+                for row in initial
+            ]
+        super().__init__(*args, initial=initial, **kwargs)
+
+
+TermGroupFormSet = forms.formset_factory(
+    TermGroupForm, formset=BaseTermGroupFormSet, extra=1, can_delete=True, min_num=1, validate_min=True
+)
 
 
 class TermVersionNoteForm(forms.Form):

@@ -10,12 +10,13 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.access import require_role
 from portal.accounts.roles import POLICE_DATA_ROLES, Role
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
+from portal.text import clean_query
 
 from .analysis import analysis_run_cancel, analysis_run_create, validation_mark, validation_report
 from .forms import AnalysisRunForm, BundleUploadForm
@@ -38,17 +39,19 @@ from .selectors import (
 )
 from .services import term_version_create, term_version_current
 from .tasks import import_bundle_task, run_analysis_task
-from .terms_forms import TermGroupFormSet, TermVersionNoteForm
+from .terms_forms import TermGroupFormSet, TermVersionNoteForm, term_group_initial
 
 
 @login_required
+@require_safe
 def nominal_list(request):
-    query = request.GET.get("q", "")[:100]
+    query = clean_query(request.GET.get("q", ""))
     nominals, total = nominal_list_for_user(user=request.user, query=query, request=request)
     return render(request, "analytics/nominal_list.html", {"nominals": nominals, "total": total, "q": query})
 
 
 @login_required
+@require_safe
 def nominal_detail(request, nominal_id: str):
     nominal = nominal_get_for_user(user=request.user, nominal_id=nominal_id, request=request)
     return render(
@@ -70,6 +73,7 @@ def _save_upload(batch: ImportBatch, uploads) -> Path:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def import_list(request):
     batches = import_list_for_user(user=request.user, request=request)
     form = BundleUploadForm(request.POST or None, request.FILES or None)
@@ -85,12 +89,14 @@ def import_list(request):
 
 
 @login_required
+@require_safe
 def import_detail(request, batch_id: int):
     batch = import_get_for_user(user=request.user, batch_id=batch_id, request=request)
     return render(request, "analytics/import_detail.html", {"batch": batch, "progress": import_progress(batch)})
 
 
 @login_required
+@require_safe
 def import_progress_json(request, batch_id: int):
     batch = import_get_for_user(user=request.user, batch_id=batch_id, request=request, record=False)
     return JsonResponse({"status": batch.status, **import_progress(batch)})
@@ -109,6 +115,7 @@ def _supervisor_only(request) -> None:
 
 
 @login_required
+@require_safe
 def term_list(request):
     require_role(user=request.user, roles=POLICE_DATA_ROLES, request=request, object_type="analytics.searchtermversion")
     current = term_version_current()
@@ -117,10 +124,11 @@ def term_list(request):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def term_edit(request):
     _supervisor_only(request)
     current = term_version_current()
-    initial = [{"name": g["name"], "weight": g["weight"], "patterns": "\n".join(g["patterns"])} for g in current.groups]
+    initial = term_group_initial(current.groups)
     formset = TermGroupFormSet(request.POST or None, initial=initial, prefix="groups")
     note_form = TermVersionNoteForm(request.POST or None)
     problems: list[str] = []
@@ -149,6 +157,7 @@ def term_edit(request):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def run_list(request):
     runs = run_list_for_user(user=request.user, request=request)
     form = AnalysisRunForm(request.POST or None, initial={"reference_date": timezone.localdate()})
@@ -166,6 +175,7 @@ def run_list(request):
 
 
 @login_required
+@require_safe
 def run_detail(request, run_id: int):
     run = run_get_for_user(user=request.user, run_id=run_id, request=request)
     context = {"run": run}
@@ -183,6 +193,7 @@ def run_detail(request, run_id: int):
 
 
 @login_required
+@require_safe
 def run_progress_json(request, run_id: int):
     run = run_get_for_user(user=request.user, run_id=run_id, request=request, record=False)
     return JsonResponse(
@@ -194,7 +205,9 @@ def run_progress_json(request, run_id: int):
 @require_POST
 def run_cancel(request, run_id: int):
     run = run_get_for_user(user=request.user, run_id=run_id, request=request, record=False)
-    if analysis_run_cancel(run=run):
+    # Every police data role sees the run, so a police user without the right gets 403 (the
+    # service records the refusal), not 404.
+    if analysis_run_cancel(run=run, actor=request.user, request=request):
         messages.info(request, "Cancellation requested; the run stops at the end of its current stage.")
     else:
         messages.error(request, "This run has already finished.")
@@ -202,6 +215,7 @@ def run_cancel(request, run_id: int):
 
 
 @login_required
+@require_safe
 def run_document(request, run_id: int):
     run = run_get_for_user(user=request.user, run_id=run_id, request=request, action=AccessAction.EXPORT)
     if run.document is None:
@@ -212,16 +226,25 @@ def run_document(request, run_id: int):
 
 
 @login_required
+@require_safe
 def run_nominal(request, run_id: int, nominal_id: str):
     result = nominal_result_get_for_user(user=request.user, run_id=run_id, nominal_id=nominal_id, request=request)
     return render(request, "analytics/run_nominal.html", {"result": result, "run": result.run})
 
 
 @login_required
+@require_safe
 def run_group(request, run_id: int, group: int):
     run = run_get_for_user(user=request.user, run_id=run_id, request=request, record=False)
     group_result = run.group_results.filter(group=group).first()
     if group_result is None:
+        record_access(
+            action=AccessAction.REFUSED,
+            request=request,
+            object_type="analytics.groupresult",
+            object_id=f"{run.pk}/{group}",
+            reason="not found",
+        )
         raise Http404
     record_access(
         action=AccessAction.VIEW, request=request, object_type="analytics.groupresult", object_id=f"{run.pk}/{group}"
@@ -231,6 +254,7 @@ def run_group(request, run_id: int, group: int):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def run_validation(request, run_id: int):
     run = run_get_for_user(user=request.user, run_id=run_id, request=request)
     items = list(run.validation_items.select_related("record", "reviewed_by"))

@@ -8,7 +8,7 @@ smallest in plain string order).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -79,6 +79,63 @@ class AnalysisInputs:
 
 
 @dataclass(frozen=True)
+class ParamRange:
+    """The accepted values of one of the method's *params*, and what to tell a person otherwise.
+
+    `low` is excluded when `low_open` (the threshold: a threshold of 0 would keep every related
+    nominal, however weak the evidence). `whole` asks for a whole number.
+    """
+
+    name: str
+    meaning: str
+    low: float
+    high: float
+    default: float
+    low_open: bool = False
+    whole: bool = False
+
+    @property
+    def problem_text(self) -> str:
+        kind = "a whole number" if self.whole else "a number"
+        bounds = f"above {self.low:g} and at most" if self.low_open else f"from {self.low:g} to"
+        return f"{self.meaning}: use {kind} {bounds} {self.high:g} (default {self.default:g})."
+
+    def problem(self, value: object) -> str | None:
+        """Why `value` cannot be this parameter, or None when it can."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return self.problem_text
+        if self.whole and not float(value).is_integer():
+            return self.problem_text
+        above_low = value > self.low if self.low_open else value >= self.low
+        # Written so that NaN fails both comparisons and is refused.
+        if not (above_low and value <= self.high):
+            return self.problem_text
+        return None
+
+
+PARAM_RANGES: Mapping[str, ParamRange] = {
+    "beta": ParamRange("beta", "beta weights the evidence of related nominals", 0, 10, 0.25),
+    "threshold": ParamRange(
+        "threshold", "The threshold is the weighting a nominal needs to be kept", 0, 1, 0.5, low_open=True
+    ),
+    "steps": ParamRange("steps", "Walktrap steps are the length of its random walks", 1, 50, 4, whole=True),
+}
+"""The one statement of the ranges (and defaults) of beta, threshold and steps. `AnalysisParams`
+refuses values outside them, and the portal's service, run form and `analyse` command all ask
+this table, so no entry point accepts what another refuses."""
+
+
+def param_problems(values: Mapping[str, object]) -> dict[str, str]:
+    """For each parameter of `values` named in `PARAM_RANGES` whose value is out of range, the
+    sentence saying why (parameters not given are not checked)."""
+    return {
+        name: problem
+        for name, value in values.items()
+        if name in PARAM_RANGES and (problem := PARAM_RANGES[name].problem(value)) is not None
+    }
+
+
+@dataclass(frozen=True)
 class AnalysisParams:
     """The parameters of a run; all are stored with the run.
 
@@ -101,9 +158,9 @@ class AnalysisParams:
     """
 
     reference_date: date
-    beta: float = 0.25
-    threshold: float = 0.5
-    steps: int = 4
+    beta: float = PARAM_RANGES["beta"].default
+    threshold: float = PARAM_RANGES["threshold"].default
+    steps: int = int(PARAM_RANGES["steps"].default)
     term_groups: tuple[TermGroup, ...] = field(default=DEFAULT_TERM_GROUPS)
     validation_sample_size: int = 100
     validation_seed: int = 0
@@ -117,12 +174,9 @@ class AnalysisParams:
     run_id: int | None = None
 
     def __post_init__(self) -> None:
-        if not self.beta >= 0:
-            raise ValueError("beta must be a non-negative number")
-        if not 0 <= self.threshold <= 1:
-            raise ValueError("threshold must be between 0 and 1")
-        if self.steps < 1:
-            raise ValueError("steps must be at least 1")
+        problems = param_problems({"beta": self.beta, "threshold": self.threshold, "steps": self.steps})
+        if problems:
+            raise ValueError(" ".join(f"{name}: {problem}" for name, problem in problems.items()))
         if self.betweenness_sampled_sources < 2 * BATCHES:
             raise ValueError(f"betweenness_sampled_sources must be at least {2 * BATCHES}")
         if self.validation_sample_size < 0:

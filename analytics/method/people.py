@@ -3,11 +3,14 @@
 - Child: under 18 on the run's reference date, by exact birthday arithmetic. Someone born on
   29 February reaches a new age on 1 March in years without a 29 February (as English law counts
   it: the anniversary has not happened on 28 February). Every kept child is identified whatever
-  their role and routed to the MASH of their local authority.
+  their role and routed to the MASH of their local authority. `is_child` is the one statement of
+  this rule: the people to safeguard and the result document's `is_child` both ask it, so they
+  cannot disagree about who is a child.
 - Age unknown: a kept nominal without a date of birth is listed for review and not routed.
 - Vulnerable adult: a kept adult flagged VULNERABLE_ADULT, or a VICTIM on a record that matched
-  a term of the CUCKOO group. Identified; their details reach partner agencies only once consent
-  is recorded (`consent_required`).
+  a term of the group marked `marks_cuckooing` (by default CUCKOO; the mark, not the name,
+  decides). Identified; their details reach partner agencies only once consent is recorded
+  (`consent_required`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ def age_on(date_of_birth: date, reference_date: date) -> int:
 
 
 def is_child(date_of_birth: date | None, reference_date: date) -> bool | None:
-    """True under 18, False 18 or over, None when the date of birth is unknown."""
+    """True under 18, False 18 or over, None when the date of birth is unknown.
+
+    On the 18th birthday itself a person is an adult; the day before, a child."""
     if date_of_birth is None:
         return None
     return age_on(date_of_birth, reference_date) < ADULT_AGE
@@ -62,7 +67,7 @@ def identify_people_for_safeguarding(
     category (children first) then id.
 
     `victim_records`: nominal_id -> records on which the nominal is a VICTIM.
-    `cuckoo_records`: records whose matched terms include one of the CUCKOO group.
+    `cuckoo_records`: records that matched a term of the group marking cuckooing.
     """
     cuckoo = set(cuckoo_records)
     people = []
@@ -75,12 +80,13 @@ def identify_people_for_safeguarding(
         if cuckoo_victim:
             indicators.append(f"{VICTIM_ROLE} on cuckooing record(s) {', '.join(cuckoo_victim)}")
 
-        if nominal.date_of_birth is None:
+        child = is_child(nominal.date_of_birth, reference_date)
+        if child is None:
             reasons = ("no date of birth recorded: age must be checked", *indicators)
             people.append(_person(nominal, AGE_UNKNOWN, None, None, False, reasons))
             continue
         age = age_on(nominal.date_of_birth, reference_date)
-        if age < ADULT_AGE:
+        if child:
             reasons = (f"aged {age} on {reference_date.isoformat()}", *indicators)
             route = nominal.local_authority or None
             people.append(_person(nominal, CHILD, age, route, False, reasons))

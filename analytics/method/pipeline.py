@@ -30,7 +30,6 @@ from .inputs import VICTIM_ROLE, AnalysisInputs, AnalysisParams, Nominal
 from .network import Network, build_network, group_links_by_record, records_adding_relationships
 from .people import CHILD, PersonToSafeguard, identify_people_for_safeguarding, is_child
 from .scoring import Re2SetMatcher, RecordScore, make_matcher, score_records
-from .terms import CUCKOO_GROUP
 from .validation import ValidationSample, draw_validation_sample
 from .workers import Workers
 
@@ -213,10 +212,11 @@ def _run_analysis(
             for link in inputs.links:
                 if link.role == VICTIM_ROLE:
                     victim_records[link.nominal_id].append(link.record_id)
+            # Keyed to the group's property, not its name: renaming the group keeps the rule.
             cuckoo_records = [
                 record_id
                 for record_id, scored in scores.items()
-                if any(term.group == CUCKOO_GROUP for term in scored.matched)
+                if any(term.marks_cuckooing for term in scored.matched)
             ]
             people = identify_people_for_safeguarding(
                 network.kept, nominals, victim_records, cuckoo_records, params.reference_date

@@ -26,23 +26,32 @@ MAX_REPEAT_COUNT = 1000  # RE2's limit for {n,m}
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One search term: its pattern, and the group (name and weight) it belongs to."""
+    """One search term: its pattern, and the group (name, weight, whether it marks cuckooing) it
+    belongs to."""
 
     group: str
     weight: float
     pattern: str
+    marks_cuckooing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class TermGroup:
-    """A named group of patterns that all carry the group's weight."""
+    """A named group of patterns that all carry the group's weight.
+
+    `marks_cuckooing`: a VICTIM on a record matching one of the group's terms is a vulnerable
+    adult (METHOD.md section 6). The rule follows this property, not the group's name, so a
+    supervisor may rename the group without switching the rule off; exactly one group of a
+    saved version carries it (the portal's validator insists).
+    """
 
     name: str
     weight: float
     patterns: tuple[str, ...]
+    marks_cuckooing: bool = False
 
     def terms(self) -> tuple[Term, ...]:
-        return tuple(Term(self.name, self.weight, pattern) for pattern in self.patterns)
+        return tuple(Term(self.name, self.weight, pattern, self.marks_cuckooing) for pattern in self.patterns)
 
 
 DEFAULT_TERM_GROUPS: tuple[TermGroup, ...] = (
@@ -52,6 +61,7 @@ DEFAULT_TERM_GROUPS: tuple[TermGroup, ...] = (
         "CUCKOO",
         0.5,
         ("CUCKOOED", r"CUCKOO\s+HOUSE", r"CUCKOO\s+FLAT", r"CUCKOO\s+PROPERTY"),
+        marks_cuckooing=True,
     ),
     TermGroup("DRUGS LINE", 0.4, (r"DRUGS?\s+LINES?",)),
     TermGroup("MISPER", 0.1, ("MISPER", r"MISSING\s+PERSON")),
@@ -80,8 +90,6 @@ DEFAULT_TERM_GROUPS: tuple[TermGroup, ...] = (
         ),
     ),
 )
-CUCKOO_GROUP = "CUCKOO"
-"""The group whose matches make a VICTIM on the record a vulnerable adult (METHOD.md section 6)."""
 
 
 def all_terms(groups: tuple[TermGroup, ...] | list[TermGroup]) -> tuple[Term, ...]:

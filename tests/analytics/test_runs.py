@@ -8,10 +8,12 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from analytics.analysis import analysis_run_cancel, analysis_run_create, analysis_run_execute
 from analytics.importing import bundle_import
 from analytics.method.document import KEY_ORDER
+from analytics.method.inputs import PARAM_RANGES
 from analytics.models import AnalysisRun, CompletedRunError, ImportBatch, NominalResult
 from portal.audit.models import AccessAction, AccessEvent
 
@@ -74,9 +76,9 @@ def test_a_completed_run_never_changes(imported):
         run.save()
 
 
-def test_a_cancelled_run_stores_nothing(imported):
-    run = analysis_run_create(actor=None, reference_date=REFERENCE)
-    analysis_run_cancel(run=run)
+def test_a_cancelled_run_stores_nothing(imported, personas):
+    run = analysis_run_create(actor=personas.analyst, reference_date=REFERENCE)
+    analysis_run_cancel(run=run, actor=personas.analyst)
     run = analysis_run_execute(run=run)
     assert run.status == AnalysisRun.Status.CANCELLED
     assert not NominalResult.objects.filter(run=run).exists()
@@ -104,7 +106,9 @@ def test_bad_parameters_are_refused_with_a_message(client, personas):
         reverse("analytics:run_list"), {"reference_date": "2026-06-30", "beta": "-1", "threshold": "2", "steps": "0"}
     )
     body = response.content.decode()
-    assert response.status_code == 200 and "greater than or equal to 0" in body
+    assert response.status_code == 200
+    for name in ("beta", "threshold", "steps"):
+        assert escape(PARAM_RANGES[name].problem_text) in body
     assert not AnalysisRun.objects.exists()
 
 

@@ -31,9 +31,31 @@ def test_age_is_exact_birthday_arithmetic(born, on, age):
 
 
 def test_is_child():
-    assert is_child(date(2008, 7, 1), date(2026, 6, 30)) is True
-    assert is_child(date(2008, 6, 30), date(2026, 6, 30)) is False
+    assert is_child(date(2008, 7, 1), date(2026, 6, 30)) is True  # 18 tomorrow
+    assert is_child(date(2008, 6, 30), date(2026, 6, 30)) is False  # 18 today
     assert is_child(None, date(2026, 6, 30)) is None
+
+
+def test_is_child_born_on_29_february():
+    # The 18th birthday of someone born on 29 February never falls in a leap year (18 is not a
+    # multiple of 4): they become an adult on 1 March, not on 28 February.
+    assert is_child(date(2008, 2, 29), date(2026, 2, 28)) is True
+    assert is_child(date(2008, 2, 29), date(2026, 3, 1)) is False
+    assert is_child(date(2012, 2, 29), date(2030, 2, 28)) is True
+
+
+def test_people_to_safeguard_use_the_same_boundary():
+    today = date(2026, 6, 30)
+    nominals = {
+        "TODAY18": Nominal("TODAY18", date(2008, 6, 30), "Coventry"),
+        "TOMORROW18": Nominal("TOMORROW18", date(2008, 7, 1), "Coventry"),
+        "LEAP": Nominal("LEAP", date(2008, 2, 29), "Coventry"),
+    }
+    on_28_february = identify_people_for_safeguarding(nominals, nominals, {}, [], date(2026, 2, 28))
+    assert [p.nominal_id for p in on_28_february if p.category == CHILD] == ["LEAP", "TODAY18", "TOMORROW18"]
+    people = identify_people_for_safeguarding(nominals, nominals, {}, [], today)
+    assert [(p.nominal_id, p.category, p.age) for p in people] == [("TOMORROW18", CHILD, 17)]
+    assert all(is_child(n.date_of_birth, today) == (n.nominal_id == "TOMORROW18") for n in nominals.values())
 
 
 def test_children_unknown_ages_and_vulnerable_adults():

@@ -95,6 +95,22 @@ def test_people(result):
     assert people == [("A", "child", "Coventry"), ("C", "vulnerable adult", None), ("K", "age unknown", None)]
 
 
+def test_the_cuckooing_rule_follows_the_group_property_not_its_name(result):
+    from analytics.method.terms import DEFAULT_TERM_GROUPS, TermGroup
+
+    def groups(name: str, marks: bool) -> tuple[TermGroup, ...]:
+        return tuple(
+            TermGroup(name, g.weight, g.patterns, marks) if g.name == "CUCKOO" else g for g in DEFAULT_TERM_GROUPS
+        )
+
+    def vulnerable(term_groups) -> list[str]:
+        run = run_analysis(bundle(), AnalysisParams(reference_date=TODAY, run_id=7, term_groups=term_groups))
+        return [p.nominal_id for p in run.people if p.category == "vulnerable adult"]
+
+    assert vulnerable(groups("CUCKOOING", True)) == ["C"]  # C is the VICTIM on R2, "Cuckoo house"
+    assert vulnerable(groups("CUCKOO", False)) == []  # the name alone no longer marks cuckooing
+
+
 def test_explanation_shows_the_arithmetic(result):
     explanation = result.explanations["A"]
     assert explanation.lines[0] == "d(A) = min(1, 1 [R1] + 0.5 [R2] + 0.1 [R6]) = 1"

@@ -19,6 +19,12 @@ def test_default_groups_are_the_table_of_method_section_2():
     assert len(drug_words) > 5
 
 
+def test_only_the_default_cuckoo_group_marks_cuckooing():
+    assert [group.name for group in DEFAULT_TERM_GROUPS if group.marks_cuckooing] == ["CUCKOO"]
+    cuckoo = next(group for group in DEFAULT_TERM_GROUPS if group.marks_cuckooing)
+    assert all(term.marks_cuckooing for term in cuckoo.terms())
+
+
 def test_every_default_pattern_is_accepted_by_the_validator():
     for term in all_terms(DEFAULT_TERM_GROUPS):
         assert term_pattern_problem(term.pattern) is None, term

@@ -80,7 +80,7 @@ NOT_PERSONAL = {
     "analytics:import_progress",  # status and a fraction only
     "analytics:term_list",  # configuration, no personal data
     "analytics:run_progress",  # status and a fraction only
-    "analytics:run_cancel",  # a POST that changes a flag; audited by the run's change log
+    "analytics:run_cancel",  # a POST: cancelling is in the trail as a TRANSITION, UPDATE or REFUSED event
     "analytics:term_edit",
     "safeguarding:case_create",
     "safeguarding:case_unshare",
