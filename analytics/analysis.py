@@ -46,6 +46,7 @@ from .models import (
     ValidationItem,
 )
 from .services import cuckooing_problem, groups_from_json, term_version_current
+from .signals import run_succeeded
 
 STORE_BATCH = 5_000
 
@@ -513,6 +514,7 @@ def _store(
         # Someone else moved the run on while it ran: store nothing (the transaction unwinds).
         raise RuntimeError(f"run {run.pk} stopped running while its results were stored")
     run.refresh_from_db()
+    run_succeeded.send(sender=AnalysisRun, run=run)
 
 
 @transaction.atomic

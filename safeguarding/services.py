@@ -20,14 +20,11 @@ from portal.accounts.roles import SHARING_ROLES
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
 
-from .models import Case, CaseKind, Consent
+from .deadlines import case_deadline_refresh
+from .models import Case, CaseKind, CaseState, CaseTransition, Consent, HubCoverage
+from .references import next_references
 
 SHARING_REFUSED = "Only an intelligence supervisor or a MASH manager can change who sees a case."
-
-
-def _next_reference() -> str:
-    last = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    return f"SG-{last + 1:06d}"
 
 
 def _refuse(*, actor, case: Case, reason: str, request=None, error: Exception) -> None:
@@ -49,33 +46,45 @@ def case_create(
     kind: str,
     forenames: str,
     surname: str,
-    local_authority: Agency,
+    local_authority: Agency | None,
     date_of_birth=None,
     nominal=None,
     summary: str = "",
     request=None,
 ) -> Case:
-    """Open a case and share it for writing with the local authority's MASH and the creator's
-    own agency. A vulnerable adult's case is shared with the local authority only once consent
-    is recorded (case_record_consent). Every field is checked by the model's own rules."""
-    if local_authority.kind != AgencyKind.LOCAL_AUTHORITY:
+    """Open a case by hand (a police officer who learnt of a person outside any run).
+
+    It starts in `identified`, the police's alone (write for the force), owned by the SOCEx hub
+    covering `local_authority`, or in the force-wide triage queue without one. The police review
+    (pathway.case_transition to `referred`) shares it with the local authority. Every field is
+    checked by the model's own rules.
+    """
+    if local_authority is not None and local_authority.kind != AgencyKind.LOCAL_AUTHORITY:
         raise ValidationError({"local_authority": "Choose one of the seven local authorities."})
+    coverage = HubCoverage.objects.filter(local_authority=local_authority).first() if local_authority else None
     case = Case(
-        reference=_next_reference(),
+        reference=next_references(1)[0],
         kind=kind,
         forenames=forenames,
         surname=surname,
         date_of_birth=date_of_birth,
         nominal=nominal,
         local_authority=local_authority,
+        hub=coverage.hub if coverage else None,
+        needs_triage=local_authority is None,
         summary=summary,
         created_by=actor,
     )
     case.full_clean()
     case.save()
-    access_grant(actor=actor, target=case, level=Access.WRITE, agency=actor.agency, request=request)
-    if kind == CaseKind.CHILD and local_authority != actor.agency:
-        access_grant(actor=actor, target=case, level=Access.WRITE, agency=local_authority, request=request)
+    transition = CaseTransition.objects.create(
+        case=case, to_state=CaseState.IDENTIFIED, actor=actor, actor_label=actor.get_username(), reason="opened by hand"
+    )
+    case_deadline_refresh(case=case, since=transition.at)
+    for force in Agency.objects.filter(kind=AgencyKind.POLICE_FORCE):
+        access_grant(actor=actor, target=case, level=Access.WRITE, agency=force, request=request)
+    if actor.agency.kind != AgencyKind.POLICE_FORCE:
+        access_grant(actor=actor, target=case, level=Access.WRITE, agency=actor.agency, request=request)
     return case
 
 
@@ -96,7 +105,7 @@ def consent_in_force(case: Case) -> Consent | None:
     return case.consents.filter(withdrawn_at__isnull=True).prefetch_related("agencies").first()
 
 
-def _sharing_problem(*, case: Case, agency: Agency) -> str:
+def sharing_problem(*, case: Case, agency: Agency) -> str:
     """Why `case` may not be shared with `agency`, or "" when it may."""
     if case.kind != CaseKind.VULNERABLE_ADULT or agency.kind == AgencyKind.POLICE_FORCE:
         return ""
@@ -123,7 +132,7 @@ def case_share(*, actor, case: Case, level: Access, agency: Agency | None = None
             error=PermissionDenied(SHARING_REFUSED),
         )
     target_agency = agency if user is None else user.agency
-    problem = _sharing_problem(case=case, agency=target_agency)
+    problem = sharing_problem(case=case, agency=target_agency)
     if problem:
         _refuse(
             actor=actor,
@@ -233,3 +242,17 @@ def case_withdraw_consent(*, actor, case: Case, note: str, request=None) -> int:
             detail={"consent_id": consent.pk, "access_removed": revoked},
         )
     return revoked
+
+
+def pathway_reference_data_seed() -> None:
+    """Make sure the SOCEx hubs, their coverage and the disruption tactics exist (the seeding
+    migration does this once; transactional tests flush the tables)."""
+    from .models import DisruptionTacticKind, SocexHub
+    from .seed import DISRUPTION_TACTICS, HUBS
+
+    for name, code, authorities in HUBS:
+        hub, _ = SocexHub.objects.get_or_create(code=code, defaults={"name": name})
+        for authority in Agency.objects.filter(code__in=authorities):
+            HubCoverage.objects.get_or_create(local_authority=authority, defaults={"hub": hub})
+    for code, name in DISRUPTION_TACTICS:
+        DisruptionTacticKind.objects.get_or_create(code=code, defaults={"name": name})

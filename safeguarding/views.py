@@ -129,7 +129,9 @@ def case_consent(request, case_id: int):
                     removed = services.case_withdraw_consent(
                         actor=request.user, case=case, note=withdraw_form.cleaned_data["note"], request=request
                     )
-                    messages.success(request, f"Consent withdrawn; {removed} partner agency(ies) no longer see this case.")
+                    messages.success(
+                        request, f"Consent withdrawn; {removed} partner agency(ies) no longer see this case."
+                    )
                     return redirect("safeguarding:case_consent", case_id=case.pk)
             elif form.is_valid():
                 services.case_record_consent(actor=request.user, case=case, request=request, **form.cleaned_data)

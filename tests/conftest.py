@@ -51,9 +51,12 @@ class Personas:
     def __init__(self) -> None:
         from portal.accounts.roles import Role
         from portal.accounts.services import agencies_seed, user_create
+        from safeguarding.models import SocexHub
+        from safeguarding.services import pathway_reference_data_seed
 
         # Transactional tests flush the seeded agencies, so seed them again when needed.
         agencies = agencies_seed()
+        pathway_reference_data_seed()
         self.agencies = agencies
 
         def make(username: str, role: str, agency: str):
@@ -61,6 +64,8 @@ class Personas:
 
         self.analyst = make("analyst", Role.ANALYST, "wmp")
         self.supervisor = make("supervisor", Role.INTELLIGENCE_SUPERVISOR, "wmp")
+        self.officer = make("officer.birmingham", Role.POLICE_SAFEGUARDING_OFFICER, "wmp")
+        SocexHub.objects.get(code="birmingham-hub").officers.add(self.officer)
         self.mash_birmingham = make("mash.birmingham", Role.MASH_PRACTITIONER, "birmingham")
         self.mash_coventry = make("mash.coventry", Role.MASH_PRACTITIONER, "coventry")
         self.mash_manager = make("mashmanager.birmingham", Role.MASH_MANAGER, "birmingham")
@@ -134,9 +139,11 @@ def completed_run(nominal, personas):
 
 @pytest.fixture
 def child_case(personas):
-    """A Birmingham child's case opened by the analyst: WMP and Birmingham write, health reads."""
+    """A Birmingham child's case opened by the analyst and referred to Birmingham's MASH by the
+    police review: WMP and Birmingham write, health reads."""
     from portal.access import Access
     from safeguarding.models import CaseKind
+    from safeguarding.pathway import case_transition
     from safeguarding.services import case_create, case_share
 
     case = case_create(
@@ -147,6 +154,12 @@ def child_case(personas):
         date_of_birth=date(2010, 5, 1),
         local_authority=personas.agencies["birmingham"],
         summary="Seen running for a deal line.",
+    )
+    case = case_transition(
+        actor=personas.officer,
+        case_id=case.pk,
+        to="referred",
+        data={"concern": "Reece is a child at risk of criminal exploitation by a county line."},
     )
     case_share(actor=personas.supervisor, case=case, agency=personas.agencies["health"], level=Access.READ)
     return case

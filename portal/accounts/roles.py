@@ -12,6 +12,7 @@ from django.db import models
 class Role(models.TextChoices):
     ANALYST = "analyst", "Analyst"
     INTELLIGENCE_SUPERVISOR = "intelligence_supervisor", "Intelligence supervisor"
+    POLICE_SAFEGUARDING_OFFICER = "police_safeguarding_officer", "Police safeguarding officer (SOCEx hub)"
     MASH_PRACTITIONER = "mash_practitioner", "MASH practitioner"
     MASH_MANAGER = "mash_manager", "MASH manager"
     PANEL_MEMBER = "panel_member", "Panel member"
@@ -31,6 +32,7 @@ CASE_ROLES = frozenset(
     {
         Role.ANALYST,
         Role.INTELLIGENCE_SUPERVISOR,
+        Role.POLICE_SAFEGUARDING_OFFICER,
         Role.MASH_PRACTITIONER,
         Role.MASH_MANAGER,
         Role.PANEL_MEMBER,

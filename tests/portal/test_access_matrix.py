@@ -16,6 +16,7 @@ def without_csrf_token(body: bytes) -> bytes:
 ALL = [
     "analyst",
     "supervisor",
+    "officer",
     "mash_birmingham",
     "mash_coventry",
     "mash_manager",
@@ -31,6 +32,7 @@ POLICE = {"analyst": 200, "supervisor": 200}
 CASE_READERS = {  # the child case: WMP and Birmingham write, health reads
     "analyst": 200,
     "supervisor": 200,
+    "officer": 200,
     "mash_birmingham": 200,
     "mash_manager": 200,
     "panel_member": 200,
@@ -39,6 +41,7 @@ CASE_READERS = {  # the child case: WMP and Birmingham write, health reads
 CASE_WRITERS = {
     "analyst": 200,
     "supervisor": 200,
+    "officer": 200,
     "mash_birmingham": 200,
     "mash_manager": 200,
     "panel_member": 200,
@@ -158,6 +161,11 @@ def test_lists_show_only_shared_cases(client, personas, child_case):
         local_authority=personas.agencies["coventry"],
     )
     client.force_login(personas.mash_coventry)
+    before_review = client.get(reverse("safeguarding:case_list")).content.decode()
+    assert coventry_case.reference not in before_review, "a case is the police's alone until the police review"
+    from safeguarding.pathway import case_transition
+
+    case_transition(actor=personas.supervisor, case_id=coventry_case.pk, to="referred", data={"concern": "At risk."})
     body = client.get(reverse("safeguarding:case_list")).content.decode()
     assert coventry_case.reference in body and child_case.reference not in body
     api = client.get(reverse("case-list")).json()
