@@ -286,7 +286,20 @@ def _monitoring(case: Case, actor, to: str, data: Mapping, request) -> dict:
 
 
 def _reopen(case: Case, actor, to: str, data: Mapping, request) -> dict:
+    """Back to the MASH on new intelligence. A case closed at the police review was never
+    shared: re-opening it is a referral, with the same consent rule."""
     reason = _text(data, "reason", required=True, label="The new intelligence that re-opens the case")
+    if case.local_authority_id is None:
+        raise ValidationError(
+            {"local_authority": "Set the person's local authority (police review) before re-opening."}
+        )
+    problem = sharing_problem(case=case, agency=case.local_authority)
+    if problem:
+        raise ValidationError({"consent": problem})
+    if not case.concern:
+        case.concern = reason
+    with transaction.atomic():
+        access_grant(actor=actor, target=case, level=Access.WRITE, agency=case.local_authority, request=request)
     return {"reason": reason}
 
 
@@ -436,7 +449,9 @@ def case_transition(*, actor, case_id: int, to: str, data: Mapping[str, Any] | N
         raise PermissionDenied("You can read this case but not change it.")
     try:
         with transaction.atomic():
-            locked = Case.objects.select_for_update().select_related("local_authority", "hub").get(pk=case.pk)
+            locked = (
+                Case.objects.select_for_update(of=("self",)).select_related("local_authority", "hub").get(pk=case.pk)
+            )
             step = step_for(locked.state, to)
             if step is None:
                 raise TransitionNotAllowed(
