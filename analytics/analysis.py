@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from datetime import date
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -58,7 +60,9 @@ def _harm_table_in_force() -> HarmTable:
         .select_related("harm_table")
         .first()
     )
-    return latest.harm_table if latest is not None else harm_table_for(None)
+    if latest is not None and latest.harm_table is not None:
+        return latest.harm_table
+    return harm_table_for(None)
 
 
 def analysis_params_problems(*, beta: float, threshold: float, steps: int) -> dict[str, str]:
@@ -387,18 +391,22 @@ def analysis_run_execute(*, run: AnalysisRun, command_user: str = "") -> Analysi
     return run
 
 
-def _insert(model: type[models.Model], objects: list[models.Model]) -> None:
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _insert(model: type[_M], objects: Sequence[_M]) -> None:
     """Insert new `objects` of `model`: one COPY on PostgreSQL (tens of thousands of rows with
     JSON in a few seconds, where INSERTs took several times longer), bulk_create elsewhere.
     The rows are built by the portal with values of the right types."""
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects, batch_size=STORE_BATCH)
+        model._default_manager.bulk_create(objects, batch_size=STORE_BATCH)
         return
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
     # Numbers, text, booleans and ids go to psycopg as they are; JSON needs the field's adapter.
     json_fields = [(i, f) for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    # A concrete field is one with a column, which the stubs cannot say.
+    columns = ", ".join(quote(cast(str, f.column)) for f in fields)
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
             for obj in objects:
@@ -408,8 +416,8 @@ def _insert(model: type[models.Model], objects: list[models.Model]) -> None:
                 copy.write_row(row)
 
 
-def _json_ready(value):
-    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+def _json_ready(value: Any) -> Any:
+    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) and not isinstance(value, type) else value
 
 
 @transaction.atomic
@@ -550,11 +558,9 @@ def validation_report(run: AnalysisRun) -> dict[str, dict]:
 
     report = {}
     for sample, label in ValidationItem.Sample.choices:
-        verdicts = list(
-            ValidationItem.objects.filter(run=run, sample=sample, correct__isnull=False).values_list(
-                "correct", flat=True
-            )
-        )
+        reviewed = ValidationItem.objects.filter(run=run, sample=sample, correct__isnull=False)
+        # Reviewed items only, so no verdict is None (which the column's type cannot say).
+        verdicts = cast(list[bool], list(reviewed.values_list("correct", flat=True)))
         summary = summarise_review(verdicts)
         report[sample] = {
             "label": label,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from analytics.bundle import FILE_SPECS
@@ -29,7 +31,9 @@ class MultipleFileField(forms.FileField):
 
 
 class BundleUploadForm(forms.Form):
-    files = MultipleFileField(
+    # The form's metaclass moves declared fields into `base_fields`, so this does not shadow
+    # `BaseForm.files` (the uploaded files), as the stubs take it to.
+    files = MultipleFileField(  # type: ignore[assignment]
         widget=MultipleFileInput(attrs={"multiple": True, "accept": ".csv,.parquet"}),
         help_text="Select the bundle's files together: nominals, records and record_nominals (CSV or Parquet), "
         "and optionally associations, soc_groups and harm_index.",
@@ -81,8 +85,9 @@ class AnalysisRunForm(forms.Form):
         initial=PARAM_RANGES["steps"].default, widget=_param_widget("steps"), help_text="Walktrap random-walk length."
     )
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         # Each parameter that parsed as a number is checked, so all problems show at once.
         for name, problem in param_problems({name: cleaned[name] for name in PARAM_RANGES if name in cleaned}).items():
             self.add_error(name, problem)

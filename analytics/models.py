@@ -196,15 +196,17 @@ class AnalysisRunQuerySet(models.QuerySet):
             self._refuse_if_any_completed()
             return super().update(**kwargs)
 
-    update.alters_data = True
+    # Django reads these markers off the overriding methods as it does off its own; mypy cannot
+    # type attributes set on a function.
+    update.alters_data = True  # type: ignore[attr-defined]
 
-    def delete(self):
+    def delete(self) -> tuple[int, dict[str, int]]:
         with transaction.atomic(using=self.db):
             self._refuse_if_any_completed()
             return super().delete()
 
-    delete.alters_data = True
-    delete.queryset_only = True
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
 
 
 class AnalysisRun(models.Model):

@@ -111,6 +111,7 @@ def term_version_create(*, actor, groups: Sequence[TermGroup], note: str, reques
     if normalised == groups_to_json(groups_from_json(current.groups)):
         return current
     latest = SearchTermVersion.objects.select_for_update().order_by("-number").first()
+    assert latest is not None  # term_version_current made sure there is one
     version = SearchTermVersion.objects.create(
         number=latest.number + 1, groups=normalised, note=note.strip()[:300], created_by=actor
     )

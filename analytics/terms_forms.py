@@ -49,16 +49,17 @@ def term_group_initial(stored_groups) -> list[dict]:
 
 
 class BaseTermGroupFormSet(forms.BaseFormSet):
-    def __init__(self, *args, initial=None, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         # Rows given without the tick (built by hand from a stored version rather than by
         # `term_group_initial`) read it as a stored version without the key does, so the
-        # default CUCKOO group is not shown unticked and then refused on save.
-        if initial:
-            initial = [
+        # default CUCKOO group is not shown unticked and then refused on save. (The formset
+        # only stores `initial` when built; its forms read it later.)
+        if self.initial:
+            self.initial = [
                 row if "marks_cuckooing" in row else {**row, "marks_cuckooing": stored_marks_cuckooing(row)}
-                for row in initial
+                for row in self.initial
             ]
-        super().__init__(*args, initial=initial, **kwargs)
 
 
 TermGroupFormSet = forms.formset_factory(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -178,7 +179,7 @@ def run_list(request):
 @require_safe
 def run_detail(request, run_id: int):
     run = run_get_for_user(user=request.user, run_id=run_id, request=request)
-    context = {"run": run}
+    context: dict[str, Any] = {"run": run}
     if run.status == AnalysisRun.Status.SUCCEEDED:
         context["groups"] = run.group_results.all()[:200]
         context["children"] = (

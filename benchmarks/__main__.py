@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["bench_scoring", "bench_walktrap", "bench_betweenness", "bench_import", "bench_analysis"]
+BENCHMARKS = ["bench_scoring", "bench_walktrap", "bench_betweenness", "bench_import", "bench_analysis", "bench_cases"]
 
 if __name__ == "__main__":
     root = Path(__file__).resolve().parents[1]

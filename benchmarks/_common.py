@@ -49,6 +49,7 @@ def run_child(
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     tree.stop()
+    assert process.stdout is not None and process.stderr is not None  # both are pipes
     out, err = process.stdout.read(), process.stderr.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{out}\n{err}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -25,6 +26,8 @@ from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class Access(enum.Enum):
@@ -40,7 +43,7 @@ def _perms_for(level: Access) -> tuple[Access, ...]:
     return (Access.READ, Access.WRITE) if level is Access.WRITE else (Access.READ,)
 
 
-def objects_for_user(user, queryset: models.QuerySet, level: Access = Access.READ) -> models.QuerySet:
+def objects_for_user(user, queryset: models.QuerySet[_M], level: Access = Access.READ) -> models.QuerySet[_M]:
     """The subset of `queryset` that `user` may read (or write)."""
     if not (user.is_authenticated and user.is_active):
         return queryset.none()
@@ -56,12 +59,12 @@ def objects_for_user(user, queryset: models.QuerySet, level: Access = Access.REA
 def get_object_for_user(
     *,
     user,
-    queryset: models.QuerySet,
+    queryset: models.QuerySet[_M],
     pk,
     level: Access = Access.READ,
     request=None,
     purpose: str = "",
-) -> models.Model:
+) -> _M:
     """Fetch one object and authorise `user` for `level`, recording the access.
 
     Raises Http404 when the object does not exist or the user may not read it, and
@@ -124,7 +127,7 @@ def get_in_area(
     *,
     user,
     roles: Iterable[str],
-    queryset: models.QuerySet,
+    queryset: models.QuerySet[_M],
     request=None,
     object_type: str = "",
     object_id="",
@@ -132,7 +135,7 @@ def get_in_area(
     action: AccessAction | str = AccessAction.VIEW,
     reason: str = "",
     **lookup,
-) -> models.Model:
+) -> _M:
     """Fetch one object of an area held by role (see `require_role`), recording the access.
 
     `lookup` selects the object in `queryset`. Anyone without the role, and anyone asking for
@@ -220,20 +223,28 @@ def access_revoke(
 
 def shares_of(target: models.Model) -> list[dict]:
     """Who holds access to `target`, for the sharing page: agency or user, and the level."""
+    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
     from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
     rows: dict[tuple[str, int], dict] = {}
     group_model = get_group_obj_perms_model(target)
-    for perm in group_model.objects.filter(content_object=target).select_related("group__agency", "permission"):
-        agency = getattr(perm.group, "agency", None)
-        key = ("agency", perm.group_id)
+    # guardian annotates both as any model; they are its permission models, generic or with a
+    # direct foreign key. Each concrete one declares `content_object`, which the bases do not, so
+    # the type checker cannot resolve that lookup.
+    assert issubclass(group_model, GroupObjectPermissionBase)
+    group_perms = group_model.objects.filter(content_object=target)  # type: ignore[misc]
+    for group_perm in group_perms.select_related("group__agency", "permission"):
+        agency = getattr(group_perm.group, "agency", None)
+        key = ("agency", group_perm.group_id)
         row = rows.setdefault(key, {"kind": "agency", "agency": agency, "user": None, "level": "read"})
-        if perm.permission.codename.startswith("change_"):
+        if group_perm.permission.codename.startswith("change_"):
             row["level"] = "write"
     user_model = get_user_obj_perms_model(target)
-    for perm in user_model.objects.filter(content_object=target).select_related("user", "permission"):
-        key = ("user", perm.user_id)
-        row = rows.setdefault(key, {"kind": "user", "agency": None, "user": perm.user, "level": "read"})
-        if perm.permission.codename.startswith("change_"):
+    assert issubclass(user_model, UserObjectPermissionBase)
+    user_perms = user_model.objects.filter(content_object=target)  # type: ignore[misc]
+    for user_perm in user_perms.select_related("user", "permission"):
+        key = ("user", user_perm.user_id)
+        row = rows.setdefault(key, {"kind": "user", "agency": None, "user": user_perm.user, "level": "read"})
+        if user_perm.permission.codename.startswith("change_"):
             row["level"] = "write"
     return sorted(rows.values(), key=lambda r: (r["kind"], str(r["agency"] or r["user"])))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from rest_framework import exceptions
@@ -19,6 +21,7 @@ def _depth_exceeds(value, limit: int) -> bool:
     pending = [(value, 1)]
     while pending:
         current, depth = pending.pop()
+        children: Iterable[Any]
         if isinstance(current, dict):
             children = current.values()
         elif isinstance(current, list):

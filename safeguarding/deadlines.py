@@ -29,10 +29,10 @@ def timescales_for(case: Case) -> Timescales:
     return Timescales()  # the defaults, unsaved
 
 
-def next_due(case: Case, since: datetime) -> tuple[str, datetime | None]:
+def next_due(case: Case, since: datetime, timescales: Timescales | None = None) -> tuple[str, datetime | None]:
     """(step, due) for `case` entering its current state at `since`; NRM's reasonable-grounds
-    decision counts when it falls earlier."""
-    timescales = timescales_for(case)
+    decision counts when it falls earlier. Pass `timescales` when known (bulk callers)."""
+    timescales = timescales or timescales_for(case)
     step, due = "", None
     if case.state in NEXT_STEP:
         step, field = NEXT_STEP[case.state]

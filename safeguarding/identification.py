@@ -26,7 +26,7 @@ from portal.audit.models import AccessAction
 from portal.audit.services import record_access
 
 from .deadlines import next_due
-from .models import Case, CaseKind, CaseRun, CaseState, CaseTransition, HubCoverage, Notification
+from .models import Case, CaseKind, CaseRun, CaseState, CaseTransition, HubCoverage, Notification, Timescales
 from .references import next_references
 
 
@@ -70,6 +70,8 @@ def cases_from_run(*, run: AnalysisRun) -> dict[str, int]:
 
     authorities = local_authority_index()
     hubs = dict(HubCoverage.objects.values_list("local_authority_id", "hub_id"))
+    stored_timescales = {t.local_authority_id: t for t in Timescales.objects.all()}
+    default_timescales = Timescales()
     now = timezone.now()
     references = next_references(len(new_people))
     candidates = []
@@ -89,7 +91,8 @@ def cases_from_run(*, run: AnalysisRun) -> dict[str, int]:
             needs_triage=authority is None,
             state=CaseState.IDENTIFIED,
         )
-        case.next_due_step, case.next_due_at = next_due(case, now)
+        timescales = stored_timescales.get(authority.pk, default_timescales) if authority else default_timescales
+        case.next_due_step, case.next_due_at = next_due(case, now, timescales)
         candidates.append(case)
     # A concurrent run may have opened some of these cases since `existing` was read: the
     # unique constraint skips them here, and they are linked below like any existing case.

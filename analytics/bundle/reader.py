@@ -639,11 +639,11 @@ class TableReader:
                 values, undecodable = _arrow_values(record_batch.column(position), column)
                 values_by_column.append(values)
                 bad_bytes = bad_bytes or undecodable
-            for values in zip(*values_by_column, strict=True):
+            for row_values in zip(*values_by_column, strict=True):
                 line += 1
-                if bad_bytes and self._report_bad_bytes([v if isinstance(v, str) else "" for v in values], line):
+                if bad_bytes and self._report_bad_bytes([v if isinstance(v, str) else "" for v in row_values], line):
                     continue
-                row = self._convert(values, line)
+                row = self._convert(row_values, line)
                 if row is not None:
                     batch.append(row)
                     if len(batch) >= self.batch_size:
@@ -663,7 +663,8 @@ class TableReader:
         try:
             converted = [convert(value) for convert, value in zip(self._converters, values, strict=True)]
         except _Invalid:
-            return self._report_invalid(values, line)
+            self._report_invalid(values, line)
+            return None
         if self._key_position is not None:
             key = converted[self._key_position]
             if key in self._key_seen:

@@ -85,6 +85,7 @@ def identify_people_for_safeguarding(
             reasons = ("no date of birth recorded: age must be checked", *indicators)
             people.append(_person(nominal, AGE_UNKNOWN, None, None, False, reasons))
             continue
+        assert nominal.date_of_birth is not None  # is_child answers None only without one
         age = age_on(nominal.date_of_birth, reference_date)
         if child:
             reasons = (f"aged {age} on {reference_date.isoformat()}", *indicators)

@@ -36,8 +36,12 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from re import _parser as sre_parse
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import sre_parse  # typeshed's name for `re._parser` (see terms.py)
+else:
+    from re import _parser as sre_parse
 
 from .numeric import capped_sum
 from .terms import Term, TermGroup, UnsupportedPattern, all_terms, describe_for_re2, wrapped
@@ -126,7 +130,8 @@ class PrefilterMatcher:
     def __init__(self, terms: Sequence[Term]) -> None:
         self.terms = tuple(terms)
         self._compiled = [_compile_reference(term) for term in self.terms]
-        plain, always = [], []
+        plain: list[int] = []
+        always: list[int] = []
         for index, term in enumerate(self.terms):
             (plain if _is_fast_capable(term) else always).append(index)
         self._plain = plain

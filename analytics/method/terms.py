@@ -16,9 +16,18 @@ ROCKS, STONES, GRASS (also "informant"), PILLS and SPICE (cookery, medicine).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from re import _constants as sre
-from re import _parser as sre_parse
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    # typeshed describes Python's regex parser only under its deprecated public names, which
+    # alias the same modules; importing those at run time would warn.
+    import sre_constants as sre
+    import sre_parse
+else:
+    from re import _constants as sre
+    from re import _parser as sre_parse
 
 MAX_PATTERN_LENGTH = 200
 MAX_REPEAT_COUNT = 1000  # RE2's limit for {n,m}
@@ -206,32 +215,36 @@ class _Re2Emitter:
         char = chr(code)
         self.mentioned.update((char, char.lower(), char.upper()))
 
-    def sequence(self, items: list) -> str:
+    # The shape of a parse-tree item's argument depends on the value of its opcode, which the
+    # type system cannot express (typeshed types it as a loose union), so each branch below
+    # casts the argument to the shape `re._parser` builds for that opcode.
+
+    def sequence(self, items: Iterable[tuple[object, object]]) -> str:
         return "".join(self.one(op, argument) for op, argument in items)
 
     def one(self, op: object, argument: object) -> str:
         if op is sre.LITERAL:
-            self.mention(argument)
-            return _char(argument)
+            self.mention(cast(int, argument))
+            return _char(cast(int, argument))
         if op is sre.NOT_LITERAL:
-            self.mention(argument)
-            return "[^" + _char(argument) + "]"
+            self.mention(cast(int, argument))
+            return "[^" + _char(cast(int, argument)) + "]"
         if op is sre.ANY:
             return "."
         if op is sre.IN:
-            return self.character_class(argument)
+            return self.character_class(cast(list[tuple[object, object]], argument))
         if op is sre.BRANCH:
             if self._inside_repetition:
                 raise UnsupportedPattern(_NESTED_REPETITION)
-            _, alternatives = argument
+            _, alternatives = cast(tuple[None, list[sre_parse.SubPattern]], argument)
             return "(?:" + "|".join(self.sequence(alt.data) for alt in alternatives) + ")"
         if op is sre.SUBPATTERN:
-            _group, add_flags, del_flags, inner = argument
+            _group, add_flags, del_flags, inner = cast(tuple[int | None, int, int, sre_parse.SubPattern], argument)
             if add_flags or del_flags:
                 raise UnsupportedPattern("Inline flags such as (?i) or (?s) are not supported.")
             return "(?:" + self.sequence(inner.data) + ")"
         if op is sre.MAX_REPEAT or op is sre.MIN_REPEAT:
-            return self.repeat(op, *argument)
+            return self.repeat(op, *cast(tuple[int, int, sre_parse.SubPattern], argument))
         if op is sre.AT:
             if argument is sre.AT_BOUNDARY:
                 return r"\b"
@@ -263,17 +276,17 @@ class _Re2Emitter:
         lazy = "?" if op is sre.MIN_REPEAT else ""
         return "(?:" + body + ")" + bounds + lazy
 
-    def character_class(self, items: list) -> str:
+    def character_class(self, items: Iterable[tuple[object, object]]) -> str:
         parts: list[str] = []
         negate = ""
         for op, argument in items:
             if op is sre.NEGATE:
                 negate = "^"
             elif op is sre.LITERAL:
-                self.mention(argument)
-                parts.append(_char(argument))
+                self.mention(cast(int, argument))
+                parts.append(_char(cast(int, argument)))
             elif op is sre.RANGE:
-                low, high = argument
+                low, high = cast(tuple[int, int], argument)
                 for code in range(low, high + 1):
                     self.mention(code)
                 parts.append(_char(low) + "-" + _char(high))

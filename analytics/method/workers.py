@@ -36,7 +36,9 @@ WORKER_MODULES = ("igraph", "analytics.method.centrality", "analytics.method.gro
 class Job:
     def __init__(self, workers: Workers, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
         self._workers = workers
-        self._function, self._args = function, args
+        # Both are dropped once the job is done (see `result`).
+        self._function: Callable[..., Any] | None = function
+        self._args: tuple[Any, ...] | None = args
         self._pending: AsyncResult | None = None
         self._done = False
         self._value: Any = None
@@ -46,6 +48,7 @@ class Job:
     def result(self) -> Any:
         if not self._done:
             if self._pending is None:
+                assert self._function is not None and self._args is not None  # freed only when done
                 self._value = self._function(*self._args)
             else:
                 while not self._pending.ready():

@@ -118,9 +118,15 @@ def plan_storylines(rng: random.Random, *, lines: int, soc_with_lines: int, soc_
         start = LINES_FROM.toordinal() + rng.randrange(span - 240)
         end = min(LINES_TO.toordinal(), start + rng.randint(180, 730))
         start_date, end_date = date.fromordinal(start), date.fromordinal(end)
-        adult = {"born_from": date(1988, 1, 1), "born_to": date(2004, 12, 31)}
         holders = [
-            make_person(rng, role="holder", local_authority=la, flags=DRUGS | VIOLENCE, **adult)
+            make_person(
+                rng,
+                role="holder",
+                born_from=date(1988, 1, 1),
+                born_to=date(2004, 12, 31),
+                local_authority=la,
+                flags=DRUGS | VIOLENCE,
+            )
             for _ in range(rng.choice((1, 1, 1, 2)))
         ]
         if rng.random() < 0.3:

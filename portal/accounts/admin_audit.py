@@ -14,6 +14,8 @@ test_admin.py checks it).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.admin.utils import unquote
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -21,8 +23,16 @@ from django.template.response import TemplateResponse
 from portal.audit.models import AccessAction, AccessEvent
 from portal.audit.services import record_access
 
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
 
-class AuditedAdminMixin:
+    # The mixin's methods extend a ModelAdmin's (it is always put before one in the bases).
+    _AdminBase = ModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+class AuditedAdminMixin(_AdminBase):
     """Put before the ModelAdmin class in the bases.
 
     Also: a missing or malformed object id is a 404 on every object page (Django's admin
@@ -60,7 +70,9 @@ class AuditedAdminMixin:
     def log_deletions(self, request, queryset):
         # Called before the deletion, so the objects can still be named.
         objects = list(queryset)
-        entries = super().log_deletions(request, objects)
+        # Django only iterates what it is given; the stubs ask for a queryset, which would be
+        # evaluated again.
+        entries = super().log_deletions(request, objects)  # type: ignore[arg-type]
         for obj in objects:
             self.admin_action_record(request, obj, operation="delete")
         return entries

@@ -56,7 +56,8 @@ class SignInForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         raw = self.data.get(self.add_prefix("username"), "")
-        if not isinstance(raw, str) or len(raw) > USERNAME_MAX_LENGTH:
+        # Django allows a CharField without max_length (unlimited on PostgreSQL): nothing to refuse then.
+        if not isinstance(raw, str) or (USERNAME_MAX_LENGTH is not None and len(raw) > USERNAME_MAX_LENGTH):
             raise forms.ValidationError(
                 f"A username has at most {USERNAME_MAX_LENGTH} characters.", code="username_too_long"
             )

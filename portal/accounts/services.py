@@ -214,6 +214,7 @@ def privilege_changes_record(
     created with. Caller saves `obj` in the same transaction, so a change that cannot be
     recorded is not made."""
     after = privilege_snapshot(obj)
+    changes: list[dict[str, Any]]
     if before is None:
         changes = [{"operation": "created", "values": after}]
     else:
@@ -229,7 +230,9 @@ def privilege_changes_record(
             values = ", ".join(f"{field} {value!r}" for field, value in after.items())
             message = f"{actor} created {obj._meta.verbose_name} {obj} with {values}"
         else:
-            label = obj._meta.get_field(detail["field"]).verbose_name
+            field = obj._meta.get_field(detail["field"])
+            assert isinstance(field, models.Field)  # PRIVILEGE_FIELDS names the model's own fields
+            label = field.verbose_name
             reason = f"{label} changed"
             message = f"{actor} changed the {label} of {obj} from {detail['old']!r} to {detail['new']!r}"
         event = record_access(

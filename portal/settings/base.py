@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -241,6 +242,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.accounts.tasks.clear_expired_sessions",
         "schedule": 3600.0,
     },
+    "pathway-reminders": {
+        "task": "safeguarding.tasks.send_pathway_reminders",
+        "schedule": env.int("REMINDER_INTERVAL_SECONDS", default=900),
+    },
 }
 
 CACHES = {
@@ -293,7 +298,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # django-auditlog: record the remote address with every change.
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},

@@ -4,6 +4,7 @@ under `make test-services`, on PostgreSQL (COPY into staging tables)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ GOOD = {
 }
 
 
-def write_bundle(directory: Path, files: dict[str, str | bytes]) -> Path:
+def write_bundle(directory: Path, files: Mapping[str, str | bytes]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():
         (directory / name).write_bytes(content if isinstance(content, bytes) else content.encode())
@@ -185,6 +186,7 @@ def test_the_command_fails_with_the_problems(tmp_path):
 def test_a_bundle_harm_table_replaces_the_default_for_that_import(tmp_path):
     files = dict(GOOD, **{"harm_index.csv": "offence_code,description,cchi_days,ons_weight\n092/00,PWITS,1642.5,900\n"})
     batch = run_import(write_bundle(tmp_path / "b", files))
+    assert batch.harm_table is not None
     assert batch.harm_table.source == "bundle"
     assert batch.harm_table.entries.get().cchi_days == 1642.5
 

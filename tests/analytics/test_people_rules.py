@@ -51,6 +51,7 @@ def test_a_run_stores_as_children_exactly_those_under_18_on_its_reference_date(a
     assert stored(run, age_unknown=True) == {"NODOB"}
     assert stored(run, is_child=True, route_to="Coventry") == children  # every child routed
     # The stored list and the result document come from the same rule, so they agree.
+    assert run.document is not None
     in_document = {row["nominal_id"]: row["is_child"] for row in run.document["nominals"]}
     assert {n for n, child in in_document.items() if child is True} == children
     assert {n for n, child in in_document.items() if child is None} == {"NODOB"}

@@ -83,6 +83,7 @@ def test_a_failed_run_records_why_in_its_last_transition(imported, monkeypatch):
     with pytest.raises(RuntimeError):
         analysis_run_execute(run=run)
     last = AnalysisRunTransition.objects.filter(run=run).last()
+    assert last is not None
     assert (last.from_status, last.to_status, last.reason) == (
         Status.RUNNING,
         Status.FAILED,
@@ -117,6 +118,7 @@ def test_a_supervisor_stops_a_running_run_and_is_the_actor_of_the_cancellation(i
     assert run.status == Status.CANCELLED
     assert history(run)[-1] == (Status.RUNNING, Status.CANCELLED, "supervisor", "worker")
     last = AnalysisRunTransition.objects.filter(run=run).last()
+    assert last is not None
     assert last.reason == "cancelled before the method started, as asked by supervisor"
     asked = trail(run, AccessAction.UPDATE)
     assert [(e.actor, e.reason) for e in asked] == [
@@ -220,6 +222,7 @@ def test_the_database_refuses_to_change_a_completed_run(imported):
     require_services()
     run = run_to_the_end(reference_date=REFERENCE)
     result = NominalResult.objects.filter(run=run).first()
+    assert result is not None
 
     def refused(sql: str, params: list) -> str:
         with pytest.raises(IntegrityError) as error, transaction.atomic(), connection.cursor() as cursor:
@@ -239,6 +242,7 @@ def test_the_database_refuses_to_change_a_completed_run(imported):
         [run.pk],
     )
     item = ValidationItem.objects.filter(run=run).first()
+    assert item is not None
     assert "the run is complete" in refused("DELETE FROM analytics_validationitem WHERE id = %s", [item.pk])
     # Reviewers' verdicts are the one thing that may still change.
     with connection.cursor() as cursor:

@@ -53,6 +53,7 @@ def test_a_run_finds_the_planted_children_and_routes_them(imported):
     assert found >= 0.8, f"found {found:.0%} of planted children"
     routed = NominalResult.objects.filter(run=run, is_child=True).exclude(route_to="")
     assert routed.count() == len(children)
+    assert run.document is not None
     assert run.document["run"] == {
         "id": run.pk,
         "reference_date": "2026-06-30",
@@ -127,6 +128,7 @@ def test_an_analyst_runs_the_method_and_explores_the_result(
     assert "Children to safeguard" in page and "Groups by priority" in page and "adaptive" in page.lower()
 
     child = NominalResult.objects.filter(run=run, is_child=True).first()
+    assert child is not None
     explanation = client.get(reverse("analytics:run_nominal", args=[run.pk, child.nominal_id])).content.decode()
     assert "Why this score" in explanation and "A child to protect" in explanation
     group = client.get(reverse("analytics:run_group", args=[run.pk, child.group]))
@@ -207,6 +209,7 @@ def test_betweenness_of_a_component_over_the_limit_is_estimated_and_shown_with_i
     assert run.data_quality["betweenness_sampled_sources"] == 32
     assert run.data_quality["betweenness_estimate_above"] == 40
     hub = estimated.order_by("-betweenness").first()
+    assert hub is not None
     client.force_login(personas.analyst)
     page = client.get(reverse("analytics:run_nominal", args=[run.pk, hub.nominal_id])).content.decode()
     assert f"± {hub.betweenness_margin:,.0f}" in page and "sampled nominals" in page

@@ -14,7 +14,7 @@ from analytics.bundle import open_bundle
 from .conftest import VALID_FILES
 
 free_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
     max_size=60,
 )
 

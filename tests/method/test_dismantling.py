@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 
 import igraph
 import pytest
@@ -58,7 +59,7 @@ def test_readme_adaptive_betweenness_reference_points(real_networks, name, expec
     assert [round(size / curve[0], 4) for size in curve[:7]] == expected
 
 
-def _random_harm(nodes, seed):
+def _random_harm(nodes: Iterable[str], seed: int) -> dict[str, float]:
     rng = random.Random(seed)
     return {n: rng.choice((0.0, 0.0, 3.5, 10.0, 548.0, 1460.0)) for n in nodes}
 

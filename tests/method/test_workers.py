@@ -13,7 +13,7 @@ class Stop(Exception):
 
 
 def test_inline_jobs_run_when_their_result_is_asked_for():
-    ran = []
+    ran: list[str] = []
     with Workers(1) as workers:
         job = workers.submit(ran.append, "x")
         assert not workers.parallel and ran == []

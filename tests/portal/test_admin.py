@@ -382,7 +382,9 @@ def test_a_link_to_set_the_password_is_mailed_to_the_person_and_works_once(clien
     )
     assert response.status_code == 200
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["mash.coventry@example.org"]
-    link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
+    found = re.search(r"https?://\S+", str(mail.outbox[0].body))
+    assert found is not None
+    link = found.group(0)
     token = link.rstrip("/").rsplit("/", 1)[-1]
     # The administrator never sees the link, and the trail never holds it.
     assert token not in response.content.decode() and "/password/set/" not in response.content.decode()

@@ -78,11 +78,13 @@ class Command(BaseCommand):
         run = analysis_run_execute(run=run, command_user=command_user)
         if run.status != AnalysisRun.Status.SUCCEEDED:
             raise CommandError(f"Run {run.pk} {run.get_status_display().lower()}: {run.error}")
+        document = run.document
+        assert document is not None  # a succeeded run holds its result document
         if output:
-            output.write_text(render_result_document(run.document), encoding="utf-8")
+            output.write_text(render_result_document(document), encoding="utf-8")
         timings = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in run.ordered_timings)
         self.stdout.write(
-            f"Run {run.pk}: {len(run.document['nominals'])} kept nominals in {len(run.document['groups'])} groups; "
+            f"Run {run.pk}: {len(document['nominals'])} kept nominals in {len(document['groups'])} groups; "
             f"{run.nominal_results.filter(is_child=True).count()} children identified for safeguarding."
         )
         self.stdout.write(f"Stages: {timings}")

@@ -50,5 +50,5 @@ class Command(BaseCommand):
             rows.append((username, user.get_role_display(), str(user.agency)))
         width = max(len(r[0]) for r in rows)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
-        for username, role, agency in rows:
-            self.stdout.write(f"  {username.ljust(width)}  {role}, {agency}")
+        for username, role_label, agency in rows:
+            self.stdout.write(f"  {username.ljust(width)}  {role_label}, {agency}")
