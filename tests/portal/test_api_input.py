@@ -45,7 +45,9 @@ def test_oversized_and_malformed_bodies_are_400(client, personas, child_case, se
     assert big.status_code == 400 and "larger than" in big.json()["detail"]
     broken = _patch(client, child_case, '{"summary": ')
     assert broken.status_code == 400 and "not valid JSON" in broken.json()["detail"]
-    form = client.patch(reverse("case-detail", args=[child_case.pk]), "summary=x", content_type="application/x-www-form-urlencoded")
+    form = client.patch(
+        reverse("case-detail", args=[child_case.pk]), "summary=x", content_type="application/x-www-form-urlencoded"
+    )
     assert form.status_code == 415
     child_case.refresh_from_db()
     assert child_case.summary == "Seen running for a deal line."
@@ -74,3 +76,36 @@ def test_the_api_schema_is_valid_and_documents_tokens_bound_to_two_factor(client
     assert schema.status_code == 200
     text = schema.content.decode()
     assert "tokenAuth" in text and "two-factor" in text
+
+
+@pytest.mark.parametrize(
+    "persona,url_name,param",
+    [
+        ("analyst", "analytics:nominal_list", "q"),
+        ("analyst", "nominal-list", "q"),
+        ("mash_birmingham", "safeguarding:case_list", "q"),
+        ("mash_birmingham", "case-list", "q"),
+        ("auditor", "audit:event_list", "user"),
+    ],
+)
+def test_control_characters_are_stripped_from_every_query_the_same_way(
+    client, personas, nominal, child_case, persona, url_name, param
+):
+    from portal.text import clean_query
+
+    client.force_login(getattr(personas, persona))
+    response = client.get(reverse(url_name), {param: "Harb\x00ottle\u200b\x1b "})
+    assert response.status_code == 200
+    event = AccessEvent.objects.filter(actor=getattr(personas, persona)).latest("id")
+    assert event.action == AccessAction.SEARCH
+    assert "\x00" not in event.query and "\u200b" not in event.query and "\x1b" not in event.query
+    assert clean_query("Harb\x00ottle\u200b\x1b ") == "Harbottle"
+    if persona != "auditor":
+        assert event.result_count == 1, "the cleaned query finds what was meant, not everything"
+
+
+def test_a_nul_alone_is_no_query_at_all(client, personas, nominal):
+    client.force_login(personas.analyst)
+    client.get(reverse("analytics:nominal_list"), {"q": "\x00"})
+    event = AccessEvent.objects.filter(actor=personas.analyst).latest("id")
+    assert event.action == AccessAction.LIST and event.query == ""
