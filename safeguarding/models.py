@@ -12,12 +12,14 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 SUMMARY_MAX_LENGTH = 20_000
+# PostgreSQL refuses NUL in text: refuse it with a message instead of failing the request.
+NO_NUL = ProhibitNullCharactersValidator()
 CONSENT_SCOPE_MAX_LENGTH = 2_000
 EARLIEST_DATE_OF_BIRTH = date(1900, 1, 1)
 
@@ -95,8 +97,8 @@ class Case(models.Model):
     nominal = models.ForeignKey(
         "analytics.Nominal", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
     )
-    forenames = models.CharField(max_length=150)
-    surname = models.CharField(max_length=100)
+    forenames = models.CharField(max_length=150, validators=[NO_NUL])
+    surname = models.CharField(max_length=100, validators=[NO_NUL])
     date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
     # Empty for a person whose authority is unknown or outside the seven: they wait in the
     # force-wide triage queue until a police officer sets it.
@@ -116,8 +118,8 @@ class Case(models.Model):
     state = models.CharField(max_length=32, choices=CaseState.choices, default=CaseState.IDENTIFIED, db_index=True)
     risk_level = models.CharField(max_length=8, choices=RiskLevel.choices, blank=True)
     # The officer's written concern: the only police words a partner reads.
-    concern = models.TextField(blank=True, validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH)])
-    summary = models.TextField(blank=True, validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH)])
+    concern = models.TextField(blank=True, validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH), NO_NUL])
+    summary = models.TextField(blank=True, validators=[MaxLengthValidator(SUMMARY_MAX_LENGTH), NO_NUL])
     consent_recorded_at = models.DateTimeField(
         null=True, blank=True, help_text="Vulnerable adults: when the consent now in force was recorded."
     )

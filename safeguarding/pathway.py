@@ -87,6 +87,8 @@ def _text(data: Mapping, field: str, *, required: bool, label: str, max_length: 
     if not isinstance(value, str):
         raise ValidationError({field: f"{label} must be text."})
     value = value.strip()
+    if "\x00" in value:
+        raise ValidationError({field: f"{label} contains a NUL character; remove it."})
     if required and not value:
         raise ValidationError({field: f"{label} is required for this step."})
     if len(value) > max_length:

@@ -280,3 +280,22 @@ def test_another_authority_given_write_access_still_cannot_take_the_authoritys_s
     with pytest.raises(PermissionDenied):
         case_transition(actor=personas.mash_coventry, case_id=case.pk, to="screening", data={})
     assert Case.objects.get(pk=case.pk).state == "referred"
+
+
+def test_a_nul_character_is_a_field_error_not_a_database_failure(personas):
+    from safeguarding.services import case_create
+
+    case = case_at(personas, "identified")
+    with pytest.raises(ValidationError) as in_step:
+        case_transition(actor=personas.officer, case_id=case.pk, to="referred", data={"concern": "At risk\x00"})
+    assert "concern" in in_step.value.message_dict
+    with pytest.raises(ValidationError) as in_summary:
+        case_create(
+            actor=personas.analyst,
+            kind=CaseKind.CHILD,
+            forenames="A",
+            surname="B",
+            local_authority=personas.agencies["dudley"],
+            summary="Seen\x00",
+        )
+    assert "summary" in in_summary.value.message_dict
