@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from safeguarding.selectors import DASHBOARD_ROLES
+
 from .roles import (
     ADMIN_ROLES,
     AUDIT_ROLES,
@@ -19,6 +21,8 @@ MENU = [
     ("Analysis", "analytics:run_list", POLICE_DATA_ROLES),
     ("Nominals", "analytics:nominal_list", POLICE_DATA_ROLES),
     ("Search terms", "analytics:term_list", POLICE_DATA_ROLES),
+    ("Dashboard", "safeguarding:dashboard", DASHBOARD_ROLES),
+    ("Meetings", "safeguarding:meeting_contextual", DASHBOARD_ROLES),
     ("Cases", "safeguarding:case_list", CASE_ROLES),
     ("Audit trail", "audit:event_list", AUDIT_ROLES),
     ("Administration", "admin:index", ADMIN_ROLES),

@@ -66,6 +66,45 @@ AUDITED_PAGES = {
         AccessAction.REFUSED,
     ),
     "audit:event_list": ("auditor", lambda n, c: reverse("audit:event_list"), AccessAction.LIST),
+    "legacy-case-list": ("mash_birmingham", lambda n, c: reverse("legacy-case-list") + "?q=Harb", AccessAction.SEARCH),
+    "legacy-case-detail": ("mash_manager", lambda n, c: reverse("legacy-case-detail", args=[c.pk]), AccessAction.VIEW),
+    "safeguarding:meeting_contextual": (
+        "mash_birmingham",
+        lambda n, c: reverse("safeguarding:meeting_contextual"),
+        AccessAction.LIST,
+    ),
+    "safeguarding:meeting_panel": (
+        "panel_member",
+        lambda n, c: reverse("safeguarding:meeting_panel"),
+        AccessAction.LIST,
+    ),
+    "safeguarding:meeting_panel_pack": (
+        "supervisor",
+        lambda n, c: reverse("safeguarding:meeting_panel_pack") + "?authority=birmingham",
+        AccessAction.EXPORT,
+    ),
+    "safeguarding:case_nrm": (
+        "mash_manager",
+        lambda n, c: reverse("safeguarding:case_nrm", args=[c.pk]),
+        AccessAction.VIEW,
+    ),
+    "safeguarding:case_investigations": (
+        "mash_birmingham",
+        lambda n, c: reverse("safeguarding:case_investigations", args=[c.pk]),
+        AccessAction.REFUSED,
+    ),
+    "safeguarding:case_step": (
+        "mash_birmingham",
+        lambda n, c: reverse("safeguarding:case_step", args=[c.pk, "screening"]),
+        AccessAction.VIEW,
+    ),
+    "safeguarding:dashboard": ("mash_birmingham", lambda n, c: reverse("safeguarding:dashboard"), AccessAction.LIST),
+    # The signed-in person's own messages, which name cases: the list is recorded with its ids.
+    "safeguarding:notifications": (
+        "mash_birmingham",
+        lambda n, c: reverse("safeguarding:notifications"),
+        AccessAction.LIST,
+    ),
 }
 # Pages that show no personal data of anyone but the signed-in user.
 NOT_PERSONAL = {
@@ -89,6 +128,7 @@ NOT_PERSONAL = {
     "accounts:token_revoke",  # recorded as a revocation
     "accounts:password_set",  # a form for one's own password; setting it is recorded
     "accounts:password_set_done",
+    "case-transitions",  # a POST: recorded as a VIEW and a TRANSITION, or as REFUSED
 }
 
 

@@ -120,7 +120,7 @@ def test_a_mash_practitioner_signs_in_and_opens_a_shared_case(browser, live_serv
     wait.until(shown.url_changes(login))
     wait.until(shown.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Safeguarding work"))
     menu = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "nav.menu a")]
-    assert menu == ["Home", "Cases"]
+    assert menu == ["Home", "Dashboard", "Meetings", "Cases"]
     browser.find_element(By.LINK_TEXT, "Cases").click()
     wait.until(shown.element_to_be_clickable((By.LINK_TEXT, case.reference))).click()
     wait.until(shown.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Harbottle"))
