@@ -8,104 +8,140 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal.audit.models import AccessAction, AccessEvent
 
-# url name -> (persona, how to build the URL, the action it must record)
+# url name -> (persona who may use it, the URL from the context, the action it must record, the
+# object it must name: (object_type, object_id), or an object type alone for lists).
+# Every entry is the success path: the page is shown (200) and the right record is named.
+CASE = "safeguarding.case"
+
+
+def _u(name, *args):
+    return lambda x: reverse(name, args=[x[a] if isinstance(a, str) and a in x else a for a in args])
+
+
 AUDITED_PAGES = {
-    "analytics:nominal_list": ("analyst", lambda n, c: reverse("analytics:nominal_list"), AccessAction.LIST),
+    "analytics:nominal_list": ("analyst", _u("analytics:nominal_list"), AccessAction.LIST, "analytics.nominal"),
     "analytics:nominal_detail": (
         "analyst",
-        lambda n, c: reverse("analytics:nominal_detail", args=[n.pk]),
+        _u("analytics:nominal_detail", "nominal"),
         AccessAction.VIEW,
+        ("analytics.nominal", "N-TEST-1"),
     ),
-    "nominal-list": ("analyst", lambda n, c: reverse("nominal-list") + "?q=Harb", AccessAction.SEARCH),
-    "nominal-detail": ("analyst", lambda n, c: reverse("nominal-detail", args=[n.pk]), AccessAction.VIEW),
-    "safeguarding:case_list": ("mash_birmingham", lambda n, c: reverse("safeguarding:case_list"), AccessAction.LIST),
+    "nominal-list": (
+        "analyst",
+        lambda x: reverse("nominal-list") + "?q=Harb",
+        AccessAction.SEARCH,
+        "analytics.nominal",
+    ),
+    "nominal-detail": (
+        "analyst",
+        _u("nominal-detail", "nominal"),
+        AccessAction.VIEW,
+        ("analytics.nominal", "N-TEST-1"),
+    ),
+    "safeguarding:case_list": ("mash_birmingham", _u("safeguarding:case_list"), AccessAction.LIST, CASE),
     "safeguarding:case_detail": (
         "partner_health",
-        lambda n, c: reverse("safeguarding:case_detail", args=[c.pk]),
+        _u("safeguarding:case_detail", "case"),
         AccessAction.VIEW,
+        (CASE, "case"),
     ),
     "safeguarding:case_edit": (
-        "outsider",
-        lambda n, c: reverse("safeguarding:case_edit", args=[c.pk]),
-        AccessAction.REFUSED,
+        "mash_birmingham",
+        _u("safeguarding:case_edit", "case"),
+        AccessAction.VIEW,
+        (CASE, "case"),
     ),
     "safeguarding:case_sharing": (
-        "partner_health",
-        lambda n, c: reverse("safeguarding:case_sharing", args=[c.pk]),
-        AccessAction.REFUSED,
+        "mash_manager",
+        _u("safeguarding:case_sharing", "case"),
+        AccessAction.VIEW,
+        (CASE, "case"),
     ),
     "safeguarding:case_consent": (
         "supervisor",
-        lambda n, c: reverse("safeguarding:case_consent", args=[c.pk]),
+        _u("safeguarding:case_consent", "case"),
         AccessAction.VIEW,
-    ),
-    "case-list": ("mash_birmingham", lambda n, c: reverse("case-list") + "?q=Harb", AccessAction.SEARCH),
-    "case-detail": ("mash_manager", lambda n, c: reverse("case-detail", args=[c.pk]), AccessAction.VIEW),
-    "analytics:import_list": ("analyst", lambda n, c: reverse("analytics:import_list"), AccessAction.LIST),
-    "analytics:import_detail": (
-        "supervisor",
-        lambda n, c: reverse("analytics:import_detail", args=[999]),
-        AccessAction.REFUSED,
-    ),
-    "analytics:run_list": ("analyst", lambda n, c: reverse("analytics:run_list"), AccessAction.LIST),
-    "analytics:run_detail": ("analyst", lambda n, c: reverse("analytics:run_detail", args=[999]), AccessAction.REFUSED),
-    "analytics:run_document": (
-        "mash_birmingham",
-        lambda n, c: reverse("analytics:run_document", args=[1]),
-        AccessAction.REFUSED,
-    ),
-    "analytics:run_nominal": (
-        "analyst",
-        lambda n, c: reverse("analytics:run_nominal", args=[999, n.pk]),
-        AccessAction.REFUSED,
-    ),
-    "analytics:run_group": ("outsider", lambda n, c: reverse("analytics:run_group", args=[1, 1]), AccessAction.REFUSED),
-    "analytics:run_validation": (
-        "supervisor",
-        lambda n, c: reverse("analytics:run_validation", args=[5]),
-        AccessAction.REFUSED,
-    ),
-    "audit:event_list": ("auditor", lambda n, c: reverse("audit:event_list"), AccessAction.LIST),
-    "legacy-case-list": ("mash_birmingham", lambda n, c: reverse("legacy-case-list") + "?q=Harb", AccessAction.SEARCH),
-    "legacy-case-detail": ("mash_manager", lambda n, c: reverse("legacy-case-detail", args=[c.pk]), AccessAction.VIEW),
-    "safeguarding:meeting_contextual": (
-        "mash_birmingham",
-        lambda n, c: reverse("safeguarding:meeting_contextual"),
-        AccessAction.LIST,
-    ),
-    "safeguarding:meeting_panel": (
-        "panel_member",
-        lambda n, c: reverse("safeguarding:meeting_panel"),
-        AccessAction.LIST,
-    ),
-    "safeguarding:meeting_panel_pack": (
-        "supervisor",
-        lambda n, c: reverse("safeguarding:meeting_panel_pack") + "?authority=birmingham",
-        AccessAction.EXPORT,
-    ),
-    "safeguarding:case_nrm": (
-        "mash_manager",
-        lambda n, c: reverse("safeguarding:case_nrm", args=[c.pk]),
-        AccessAction.VIEW,
-    ),
-    "safeguarding:case_investigations": (
-        "mash_birmingham",
-        lambda n, c: reverse("safeguarding:case_investigations", args=[c.pk]),
-        AccessAction.REFUSED,
+        (CASE, "case"),
     ),
     "safeguarding:case_step": (
         "mash_birmingham",
-        lambda n, c: reverse("safeguarding:case_step", args=[c.pk, "screening"]),
+        _u("safeguarding:case_step", "case", "screening"),
         AccessAction.VIEW,
+        (CASE, "case"),
     ),
-    "safeguarding:dashboard": ("mash_birmingham", lambda n, c: reverse("safeguarding:dashboard"), AccessAction.LIST),
-    # The signed-in person's own messages, which name cases: the list is recorded with its ids.
-    "safeguarding:notifications": (
+    "safeguarding:case_nrm": ("mash_manager", _u("safeguarding:case_nrm", "case"), AccessAction.VIEW, (CASE, "case")),
+    "safeguarding:case_investigations": (
+        "officer",
+        _u("safeguarding:case_investigations", "case"),
+        AccessAction.VIEW,
+        (CASE, "case"),
+    ),
+    "case-list": ("mash_birmingham", lambda x: reverse("case-list") + "?q=Harb", AccessAction.SEARCH, CASE),
+    "case-detail": ("mash_manager", _u("case-detail", "case"), AccessAction.VIEW, (CASE, "case")),
+    "legacy-case-list": (
         "mash_birmingham",
-        lambda n, c: reverse("safeguarding:notifications"),
-        AccessAction.LIST,
+        lambda x: reverse("legacy-case-list") + "?q=Harb",
+        AccessAction.SEARCH,
+        CASE,
     ),
+    "legacy-case-detail": ("mash_manager", _u("legacy-case-detail", "case"), AccessAction.VIEW, (CASE, "case")),
+    "safeguarding:dashboard": ("mash_birmingham", _u("safeguarding:dashboard"), AccessAction.LIST, CASE),
+    # The signed-in person's own messages, which name cases: the list is recorded with its ids.
+    "safeguarding:notifications": ("mash_birmingham", _u("safeguarding:notifications"), AccessAction.LIST, None),
+    "safeguarding:meeting_contextual": (
+        "mash_birmingham",
+        _u("safeguarding:meeting_contextual"),
+        AccessAction.LIST,
+        CASE,
+    ),
+    "safeguarding:meeting_panel": ("panel_member", _u("safeguarding:meeting_panel"), AccessAction.LIST, CASE),
+    "safeguarding:meeting_panel_pack": (
+        "supervisor",
+        lambda x: reverse("safeguarding:meeting_panel_pack") + "?authority=birmingham",
+        AccessAction.EXPORT,
+        None,
+    ),
+    "analytics:import_list": ("analyst", _u("analytics:import_list"), AccessAction.LIST, "analytics.importbatch"),
+    "analytics:import_detail": (
+        "supervisor",
+        _u("analytics:import_detail", "batch"),
+        AccessAction.VIEW,
+        ("analytics.importbatch", "batch"),
+    ),
+    "analytics:run_list": ("analyst", _u("analytics:run_list"), AccessAction.LIST, "analytics.analysisrun"),
+    "analytics:run_detail": (
+        "analyst",
+        _u("analytics:run_detail", "run"),
+        AccessAction.VIEW,
+        ("analytics.analysisrun", "run"),
+    ),
+    "analytics:run_document": (
+        "supervisor",
+        _u("analytics:run_document", "run"),
+        AccessAction.EXPORT,
+        ("analytics.analysisrun", "run"),
+    ),
+    "analytics:run_nominal": (
+        "analyst",
+        _u("analytics:run_nominal", "run", "nominal"),
+        AccessAction.VIEW,
+        ("analytics.nominalresult", "run/nominal"),
+    ),
+    "analytics:run_group": (
+        "analyst",
+        _u("analytics:run_group", "run", "group"),
+        AccessAction.VIEW,
+        ("analytics.groupresult", "run/group"),
+    ),
+    "analytics:run_validation": (
+        "supervisor",
+        _u("analytics:run_validation", "run"),
+        AccessAction.VIEW,
+        ("analytics.analysisrun", "run"),
+    ),
+    "audit:event_list": ("auditor", _u("audit:event_list"), AccessAction.LIST, "audit.accessevent"),
 }
+
 # Pages that show no personal data of anyone but the signed-in user.
 NOT_PERSONAL = {
     "home",
@@ -150,18 +186,38 @@ def test_every_url_is_either_audited_or_declared_not_personal():
     assert not unlisted, f"URLs with no audit rule: {sorted(unlisted)}"
 
 
+def _expected_id(spec: str, context: dict) -> str:
+    return "/".join(str(context.get(part, part)) for part in spec.split("/"))
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("url_name", sorted(AUDITED_PAGES))
-def test_each_access_leaves_an_entry(client, personas, nominal, child_case, url_name):
-    persona, build_url, action = AUDITED_PAGES[url_name]
+def test_each_page_records_who_saw_which_record(client, personas, completed_run, child_case, url_name):
+    from analytics.models import ImportBatch
+
+    context = {
+        "nominal": "N-TEST-1",
+        "case": child_case.pk,
+        "run": completed_run.pk,
+        "group": completed_run.group_results.first().group,
+        "batch": ImportBatch.objects.first().pk,
+    }
+    persona, build_url, action, expected = AUDITED_PAGES[url_name]
     user = getattr(personas, persona)
     client.force_login(user)
     before = AccessEvent.objects.count()
-    response = client.get(build_url(nominal, child_case), HTTP_USER_AGENT="pytest", REMOTE_ADDR="10.0.0.7")
-    assert response.status_code in (200, 403, 404)
+    response = client.get(build_url(context), HTTP_USER_AGENT="pytest", REMOTE_ADDR="10.0.0.7")
+    assert response.status_code == 200, f"{url_name}: {response.status_code} (the success path must be shown)"
     events = AccessEvent.objects.order_by("id")[before:]
     matching = [e for e in events if e.action == action and e.actor_id == user.pk]
-    assert matching, f"{url_name} left {[(e.action, e.actor_username) for e in events]}"
+    assert matching, f"{url_name} left {[(e.action, e.object_type, e.object_id) for e in events]}"
+    if isinstance(expected, tuple):
+        object_type, object_id = expected[0], _expected_id(expected[1], context)
+        assert (object_type, object_id) in {(e.object_type, e.object_id) for e in matching}, (
+            f"{url_name} recorded {[(e.object_type, e.object_id) for e in matching]}, expected {(object_type, object_id)}"
+        )
+    elif isinstance(expected, str):
+        assert expected in {e.object_type for e in matching}, f"{url_name}: {[e.object_type for e in matching]}"
     event = matching[-1]
     assert event.ip_address == "10.0.0.7" and event.user_agent == "pytest" and event.path
     if action in (AccessAction.LIST, AccessAction.SEARCH):
