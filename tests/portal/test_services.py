@@ -107,6 +107,9 @@ def test_a_mash_practitioner_signs_in_and_opens_a_shared_case(browser, live_serv
         date_of_birth=date(2010, 5, 1),
         local_authority=personas.agencies["birmingham"],
     )
+    from safeguarding.pathway import case_transition
+
+    case_transition(actor=personas.officer, case_id=case.pk, to="referred", data={"concern": "At risk of exploitation."})
     login = f"{live_server.url}/accounts/login/"
     browser.get(login)
     assert "OFFICIAL-SENSITIVE" in browser.find_element(By.CLASS_NAME, "marking").text
