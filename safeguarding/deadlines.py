@@ -10,7 +10,7 @@ from .timescales import add_working_days, due_after, end_of_working_day
 
 S = CaseState
 # state -> (what is due next, the Timescales field giving its working days)
-NEXT_STEP = {
+NEXT_STEP: dict[str, tuple[str, str]] = {
     S.IDENTIFIED: ("police review", "police_review_days"),
     S.REFERRED: ("MASH decision", "mash_decision_days"),
     S.SCREENING: ("screening", "screening_days"),

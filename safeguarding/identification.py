@@ -14,6 +14,8 @@ One set-based pass per run, whatever its size: a handful of queries, not a query
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
+from typing import TypedDict
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -42,7 +44,16 @@ def local_authority_index() -> dict[str, Agency]:
     return index
 
 
-def _people(run: AnalysisRun) -> list[dict]:
+class _Person(TypedDict):
+    nominal_id: str
+    is_child: bool
+    nominal__surname: str
+    nominal__forenames: str
+    nominal__date_of_birth: date | None
+    nominal__local_authority: str
+
+
+def _people(run: AnalysisRun) -> list[_Person]:
     return list(
         NominalResult.objects.filter(Q(is_child=True) | Q(is_vulnerable_adult=True), run=run)
         .order_by("nominal_id")

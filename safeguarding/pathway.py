@@ -161,6 +161,7 @@ def _police_review(case: Case, actor, to: str, data: Mapping, request) -> dict:
             )
         case.local_authority = authority
         case.needs_triage = False
+    assert case.local_authority is not None  # set above when it was not already
     problem = sharing_problem(case=case, agency=case.local_authority)
     override = ""
     if problem:
@@ -295,6 +296,7 @@ def _reopen(case: Case, actor, to: str, data: Mapping, request) -> dict:
         raise ValidationError(
             {"local_authority": "Set the person's local authority (police review) before re-opening."}
         )
+    assert case.local_authority is not None  # local_authority_id is set
     problem = sharing_problem(case=case, agency=case.local_authority)
     if problem:
         raise ValidationError({"consent": problem})
@@ -405,6 +407,7 @@ def _agency_ok(step: Step, actor, case: Case) -> bool:
         if actor.agency.kind != AgencyKind.POLICE_FORCE:
             return False
         if actor.role == Role.POLICE_SAFEGUARDING_OFFICER and case.hub_id is not None:
+            assert case.hub is not None  # hub_id is set
             return case.hub.officers.filter(pk=actor.pk).exists()
         return True  # supervisors, and any hub officer for the force-wide triage queue
     if step.agency == "local_authority":

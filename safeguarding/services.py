@@ -132,6 +132,8 @@ def case_share(*, actor, case: Case, level: Access, agency: Agency | None = None
             error=PermissionDenied(SHARING_REFUSED),
         )
     target_agency = agency if user is None else user.agency
+    if target_agency is None:
+        raise ValueError("Share with exactly one of an agency or a user.")
     problem = sharing_problem(case=case, agency=target_agency)
     if problem:
         _refuse(

@@ -195,12 +195,14 @@ def _expected_id(spec: str, context: dict) -> str:
 def test_each_page_records_who_saw_which_record(client, personas, completed_run, child_case, url_name):
     from analytics.models import ImportBatch
 
+    batch = ImportBatch.objects.first()
+    assert batch is not None  # the fixtures imported the tiny bundle
     context = {
         "nominal": "N-TEST-1",
         "case": child_case.pk,
         "run": completed_run.pk,
         "group": completed_run.group_results.first().group,
-        "batch": ImportBatch.objects.first().pk,
+        "batch": batch.pk,
     }
     persona, build_url, action, expected = AUDITED_PAGES[url_name]
     user = getattr(personas, persona)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ LOW_ANSWERS = {indicator.code: indicator.code == "substance_misuse" for indicato
 STRATEGY_ATTENDEES = ["wmp", "birmingham", "health", "education"]
 
 
-def meeting(**extra) -> dict:
+def meeting(**extra: Any) -> dict[str, Any]:
     return {
         "held_on": timezone.localdate().isoformat(),
         "attendees": STRATEGY_ATTENDEES,
@@ -29,10 +30,10 @@ def meeting(**extra) -> dict:
     }
 
 
-def step_data(from_state: str, to: str) -> dict:
+def step_data(from_state: str, to: str) -> dict[str, Any]:
     """Valid fields for the step from `from_state` to `to`."""
     review_on = (timezone.localdate() + timedelta(days=14)).isoformat()
-    table = {
+    table: dict[tuple[str, str], dict[str, Any]] = {
         ("identified", "referred"): {"concern": "A child at risk of exploitation by a county line."},
         ("identified", "closed"): {"reason": "No safeguarding concern: the link was a neighbour dispute."},
         ("referred", "screening"): {},

@@ -27,6 +27,8 @@ def test_a_run_opens_one_case_per_child_and_vulnerable_adult(personas, completed
     cases = {case.nominal_id: case for case in Case.objects.all()}
     assert set(cases) == {"N-TEST-1", "N-TEST-3"}  # the child and the cuckooed adult; not the dealer
     child, adult = cases["N-TEST-1"], cases["N-TEST-3"]
+    assert child.local_authority is not None and child.hub is not None
+    assert adult.local_authority is not None and adult.hub is not None
     assert (child.kind, child.state, child.local_authority.code, child.hub.code) == (
         "child",
         "identified",

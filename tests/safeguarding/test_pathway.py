@@ -136,6 +136,7 @@ def test_an_officer_of_another_hub_may_not_review(personas):
         to="referred",
         data={**step_data("identified", "referred"), "local_authority": "walsall"},
     )
+    assert referred.local_authority is not None
     assert referred.local_authority.code == "walsall" and not referred.needs_triage
 
 
@@ -202,7 +203,7 @@ def test_every_transition_is_recorded_with_actor_and_reason(personas):
         ("referred", "no_further_action", "mash.birmingham"),
     ]
     last = CaseTransition.objects.filter(case=case).last()
-    assert "information only" in last.reason
+    assert last is not None and "information only" in last.reason
     assert AccessEvent.objects.filter(action=AccessAction.TRANSITION, object_id=str(case.pk)).count() == 2
 
 

@@ -4,6 +4,7 @@ pages, with the personas of tests/conftest.py."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -325,7 +326,7 @@ def test_recording_a_referral_never_pushes_back_a_step_already_due(monday, perso
 
 # --- linked investigations ----------------------------------------------------------------------
 
-INVESTIGATION = {
+INVESTIGATION: dict[str, Any] = {
     "crime_reference": "20/123456/27",
     "outcome_22": True,
     "diversion_activity": "Youth diversion programme, twelve weeks",

@@ -7,6 +7,7 @@ authorities, some of them overdue."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -143,8 +144,10 @@ class Command(BaseCommand):
     def _advance(case: Case, target: str, officer, mash, manager, panel) -> None:
         today = timezone.localdate().isoformat()
         review = (timezone.localdate() + timedelta(days=21)).isoformat()
+        assert case.local_authority is not None  # _pathway picks cases by their authority
         attendees = ["wmp", case.local_authority.code, "health", "education"]
-        route = {
+        # target state -> the (actor, to, step data) transitions that reach it
+        route: dict[str, list[tuple[Any, str, dict[str, Any]]]] = {
             "identified": [],
             "referred": [
                 (officer, "referred", {"concern": "A child at risk of criminal exploitation by a county line."})
@@ -161,7 +164,11 @@ class Command(BaseCommand):
         route["screening"] = accepted
         route["strategy_discussion"] = accepted + [(mash, "strategy_discussion", {"answers": HIGH})]
         route["contextual_meeting"] = accepted + [(mash, "contextual_meeting", {"answers": MEDIUM})]
-        meeting = {"held_on": today, "attendees": attendees, "minutes": "Discussed at the daily meeting."}
+        meeting: dict[str, Any] = {
+            "held_on": today,
+            "attendees": attendees,
+            "minutes": "Discussed at the daily meeting.",
+        }
         route["disruption_panel"] = route["contextual_meeting"] + [(panel, "disruption_panel", meeting)]
         tactics = [
             {"kind": "child-abduction-warning-notice", "owner_agency": "wmp", "review_on": review},
