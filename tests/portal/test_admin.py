@@ -74,7 +74,16 @@ def _verified(client, device) -> None:
 
 def test_only_the_allowed_models_are_in_the_admin():
     registered = {model._meta.label_lower for model in admin.site._registry}
-    assert registered == {"accounts.agency", "accounts.user", "otp_totp.totpdevice", "axes.accessattempt"}
+    assert registered == {
+        "accounts.agency",
+        "accounts.user",
+        "otp_totp.totpdevice",
+        "axes.accessattempt",
+        # The pathway's reference data: no case data.
+        "safeguarding.socexhub",
+        "safeguarding.timescales",
+        "safeguarding.disruptiontactickind",
+    }
     # django-otp's own switch is on too, in case its admin is ever registered again as it ships.
     assert settings.OTP_ADMIN_HIDE_SENSITIVE_DATA is True
 
@@ -593,3 +602,35 @@ def test_every_admin_page_opens_for_the_administrator(client, personas):
         reverse("admin:axes_accessattempt_delete", args=[attempt.pk]),
     ):
         assert client.get(url).status_code == 200, url
+
+
+
+@pytest.mark.django_db
+def test_an_administrator_changes_which_hub_covers_an_authority_and_it_is_recorded(client, personas):
+    from safeguarding.models import HubCoverage, SocexHub
+
+    client.force_login(personas.administrator)
+    coventry = SocexHub.objects.get(code="coventry-hub")
+    url = reverse("admin:safeguarding_socexhub_change", args=[coventry.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    coverage = list(HubCoverage.objects.filter(hub=coventry).order_by("pk"))
+    data = {
+        "name": coventry.name,
+        "coverage-TOTAL_FORMS": str(len(coverage)),
+        "coverage-INITIAL_FORMS": str(len(coverage)),
+        "coverage-MIN_NUM_FORMS": "0",
+        "coverage-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(coverage):
+        data[f"coverage-{index}-id"] = str(row.pk)
+        data[f"coverage-{index}-hub"] = str(coventry.pk)
+        data[f"coverage-{index}-local_authority"] = str(row.local_authority_id)
+        if row.local_authority.code == "walsall":
+            data[f"coverage-{index}-DELETE"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not HubCoverage.objects.filter(local_authority__code="walsall").exists()
+    assert AccessEvent.objects.filter(
+        action=AccessAction.ADMIN, actor=personas.administrator, object_type="safeguarding.socexhub"
+    ).exists()
