@@ -31,7 +31,7 @@ from django.utils.dateparse import parse_date
 
 from portal.access import Access, access_grant, objects_for_user
 from portal.accounts.models import Agency, AgencyKind
-from portal.accounts.roles import Role
+from portal.accounts.roles import CASE_ROLES, Role
 from portal.audit.models import AccessAction, AlertKind
 from portal.audit.services import alert_raise, record_access
 
@@ -309,17 +309,8 @@ def _reopen(case: Case, actor, to: str, data: Mapping, request) -> dict:
 
 POLICE_REVIEWERS = frozenset({Role.POLICE_SAFEGUARDING_OFFICER, Role.INTELLIGENCE_SUPERVISOR})
 MASH = frozenset({Role.MASH_PRACTITIONER, Role.MASH_MANAGER})
-WRITERS = frozenset(
-    {
-        Role.ANALYST,
-        Role.INTELLIGENCE_SUPERVISOR,
-        Role.POLICE_SAFEGUARDING_OFFICER,
-        Role.MASH_PRACTITIONER,
-        Role.MASH_MANAGER,
-        Role.PANEL_MEMBER,
-        Role.PARTNER_PRACTITIONER,
-    }
-)
+# Re-opening: anyone whose role works cases and who can write this one.
+WRITERS = CASE_ROLES
 
 STEPS = (
     Step(

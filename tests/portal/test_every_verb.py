@@ -12,9 +12,10 @@ What must hold, whatever the verb:
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from tests.portal.test_access_matrix import ALL
+from tests.portal.test_audit_coverage import _url_names
 
 pytestmark = pytest.mark.django_db
 
@@ -117,19 +118,6 @@ OPEN = {
 SECRETS = ("Harbottle", "N-TEST-1", "Seen running for a deal line")
 # Pages that may legitimately say what they refused with (never data of the record).
 DATA_FREE_STATUSES = {403, 404, 405}
-
-
-def _url_names(resolver=None, namespace: str = "") -> set[str]:
-    names: set[str] = set()
-    for pattern in (resolver or get_resolver()).url_patterns:
-        if isinstance(pattern, URLResolver):
-            if pattern.namespace == "admin":
-                continue
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            names |= _url_names(pattern, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            names.add(namespace + pattern.name)
-    return names
 
 
 def test_every_url_is_in_the_table():
