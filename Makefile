@@ -45,20 +45,23 @@ typecheck: install
 	$(BIN)/mypy portal analytics safeguarding benchmarks tests manage.py
 
 ## Mutation testing (mutmut) of the access, audit, people, network and group rules and the run
-## services, in a copy of the tree at var/mutation: about an hour on one core, so not part of
+## services, in a copy of the tree at var/mutation: hours on one core, so not part of
 ## `make test` or CI. MUTANTS='portal.access.*' tests one module's mutants; MUTATION_CHILDREN=2
 ## uses two cores. Afterwards `cd var/mutation && ../../.venv/bin/mutmut show <name>` shows one.
 MUTATION_DIR := var/mutation
 MUTATION_CHILDREN ?= 1
 MUTANTS ?=
+# mutmut without the editable install's import finder: the copy's modules come first on sys.path
+# anyway, and a module missing from the copy must fail to import, not come from the working tree.
+MUTMUT = $(abspath $(BIN))/python -c 'import sys; sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]; from mutmut.__main__ import cli; cli(prog_name="mutmut")'
 
 mutation: install
 	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)
 	git ls-files -z --cached --others --exclude-standard \
 	  | tar --null --files-from=- --ignore-failed-read -cf - | tar -xf - -C $(MUTATION_DIR)
 	cd $(MUTATION_DIR) && $(abspath $(BIN))/python -c "$$MUTATION_UNDECORATE"
-	cd $(MUTATION_DIR) && nice -n 10 $(abspath $(BIN))/mutmut run --max-children $(MUTATION_CHILDREN) $(foreach m,$(MUTANTS),'$(m)')
-	cd $(MUTATION_DIR) && $(abspath $(BIN))/mutmut results
+	cd $(MUTATION_DIR) && nice -n 10 $(MUTMUT) run --max-children $(MUTATION_CHILDREN) $(foreach m,$(MUTANTS),'$(m)')
+	cd $(MUTATION_DIR) && $(MUTMUT) results
 	cd $(MUTATION_DIR) && $(abspath $(BIN))/python -c "$$MUTATION_SCORES"
 
 # mutmut 3 does not mutate decorated functions. In the copy only, the decorators that are safe
