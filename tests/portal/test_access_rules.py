@@ -90,10 +90,12 @@ def test_an_empty_id_is_the_same_404(personas, child_case):
 # What a fetch leaves in the trail
 
 
-def test_a_refused_fetch_names_who_asked_for_what_and_why(personas, child_case):
+def test_a_refused_fetch_names_who_asked_for_what_why_and_from_where(personas, child_case):
+    request = RequestFactory().get(f"/cases/{child_case.pk}/", REMOTE_ADDR="10.1.2.3")
     with pytest.raises(Http404):
-        get_object_for_user(user=personas.mash_coventry, queryset=Case.objects.all(), pk=child_case.pk)
+        get_object_for_user(user=personas.mash_coventry, queryset=Case.objects.all(), pk=child_case.pk, request=request)
     event = last_event()
+    assert (event.path, event.ip_address) == (f"/cases/{child_case.pk}/", "10.1.2.3")
     assert (event.action, event.actor, event.actor_username) == (
         AccessAction.REFUSED,
         personas.mash_coventry,
@@ -147,9 +149,11 @@ def test_a_fetch_is_recorded_as_a_view_saying_why_it_was_opened(personas, child_
 
 def test_a_role_outside_the_area_is_refused_with_the_object_named(personas):
     run = analysis_run_create(actor=personas.supervisor, reference_date=date(2026, 6, 30))
+    request = RequestFactory().get(f"/analytics/runs/{run.pk}/", REMOTE_ADDR="10.1.2.3")
     with pytest.raises(Http404):
-        run_get_for_user(user=personas.mash_birmingham, run_id=run.pk)
+        run_get_for_user(user=personas.mash_birmingham, run_id=run.pk, request=request)
     event = last_event()
+    assert (event.path, event.ip_address) == (f"/analytics/runs/{run.pk}/", "10.1.2.3")
     assert (event.action, event.actor, event.object_type, event.object_id) == (
         AccessAction.REFUSED,
         personas.mash_birmingham,
@@ -271,3 +275,14 @@ def test_the_share_list_names_each_holder_once_with_its_level_in_a_stable_order(
         ("user", None, personas.mash_coventry, "read"),
         ("user", None, personas.outsider, "write"),
     ]
+
+
+def test_the_share_list_is_read_in_two_queries_however_many_hold_access(
+    personas, child_case, django_assert_num_queries
+):
+    for person in (personas.mash_coventry, personas.outsider, personas.panel_member):
+        access_grant(actor=personas.supervisor, target=child_case, level=Access.READ, user=person)
+    shares_of(child_case)  # content types cached, as on any page after the first
+    with django_assert_num_queries(2):  # one for the agencies' shares, one for the people's
+        rows = shares_of(child_case)
+        assert [str(row["agency"] or row["user"]) for row in rows]
