@@ -42,7 +42,7 @@ lint: install
 	$(MAKE) typecheck
 
 typecheck: install
-	$(BIN)/mypy portal analytics safeguarding benchmarks tests manage.py
+	$(BIN)/mypy portal analytics safeguarding spoc benchmarks tests manage.py
 
 ## Mutation testing (mutmut) of the access, audit, people, network and group rules and the run
 ## services, in a copy of the tree at var/mutation: hours on one core, so not part of

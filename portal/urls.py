@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter, SimpleRouter
 from analytics.api import NominalViewSet
 from portal.accounts import views as account_views
 from safeguarding.api import CaseViewSet, LegacyCaseViewSet
+from spoc.api import register as register_spoc_api
 
 from . import health
 
@@ -16,6 +17,7 @@ from . import health
 # "case-transitions").
 router_v1 = SimpleRouter()
 router_v1.register("cases", CaseViewSet, basename="case")
+register_spoc_api(router_v1)  # comms-requests, deal-lines
 # The first API, kept for its callers: the same cases through the same code, no pathway steps.
 router = DefaultRouter()
 router.register("cases", LegacyCaseViewSet, basename="legacy-case")
@@ -27,6 +29,7 @@ urlpatterns = [
     path("audit/", include("portal.audit.urls")),
     path("", include("analytics.urls")),
     path("", include("safeguarding.urls")),
+    path("spoc/", include("spoc.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include(router_v1.urls)),
     path("api/", include(router.urls)),

@@ -100,6 +100,7 @@ class Case(models.Model):
     forenames = models.CharField(max_length=150, validators=[NO_NUL])
     surname = models.CharField(max_length=100, validators=[NO_NUL])
     date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
+    home_postcode = models.CharField(max_length=10, blank=True, validators=[NO_NUL])
     # Empty for a person whose authority is unknown or outside the seven: they wait in the
     # force-wide triage queue until a police officer sets it.
     local_authority = models.ForeignKey(

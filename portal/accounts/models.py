@@ -45,6 +45,10 @@ class Agency(models.Model):
 class User(AbstractUser):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="members")
     role = models.CharField(max_length=32, choices=Role.choices)
+    # Held for vetting, and so the auditors' rules can tell when someone looks up themselves,
+    # their family or neighbours, or a colleague (portal/audit/misuse.py).
+    date_of_birth = models.DateField(null=True, blank=True)
+    home_postcode = models.CharField(max_length=10, blank=True)
 
     REQUIRED_FIELDS = ["email", "agency", "role"]
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "portal.audit",
     "analytics",
     "safeguarding",
+    "spoc",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,17 @@ CELERY_BEAT_SCHEDULE = {
     "pathway-reminders": {
         "task": "safeguarding.tasks.send_pathway_reminders",
         "schedule": env.int("REMINDER_INTERVAL_SECONDS", default=900),
+    },
+    # Access events written inside a transaction that another chaining pass did not reach.
+    "audit-chain-pending": {"task": "portal.audit.tasks.chain_pending", "schedule": 60.0},
+    "audit-verify-chain": {"task": "portal.audit.tasks.verify_chain", "schedule": 3600.0},
+    "audit-misuse-rules": {
+        "task": "portal.audit.tasks.evaluate_misuse_rules",
+        "schedule": env.int("MISUSE_RULES_INTERVAL_SECONDS", default=300),
+    },
+    "spoc-reminders": {
+        "task": "spoc.tasks.send_spoc_reminders",
+        "schedule": env.int("SPOC_REMINDER_INTERVAL_SECONDS", default=300),
     },
 }
 

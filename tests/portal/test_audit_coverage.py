@@ -7,6 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from portal.audit.models import AccessAction, AccessEvent
+from tests.url_areas import context_for, merged, merged_set
 
 # url name -> (persona who may use it, the URL from the context, the action it must record, the
 # object it must name: (object_type, object_id), or an object type alone for lists).
@@ -140,6 +141,7 @@ AUDITED_PAGES = {
         ("analytics.analysisrun", "run"),
     ),
     "audit:event_list": ("auditor", _u("audit:event_list"), AccessAction.LIST, "audit.accessevent"),
+    **merged("AUDITED_PAGES"),
 }
 
 # Pages that show no personal data of anyone but the signed-in user.
@@ -165,7 +167,7 @@ NOT_PERSONAL = {
     "accounts:password_set",  # a form for one's own password; setting it is recorded
     "accounts:password_set_done",
     "case-transitions",  # a POST: recorded as a VIEW and a TRANSITION, or as REFUSED
-}
+} | merged_set("NOT_PERSONAL")
 
 
 def _url_names(resolver=None, namespace: str = "") -> set[str]:
@@ -203,6 +205,7 @@ def test_each_page_records_who_saw_which_record(client, personas, completed_run,
         "run": completed_run.pk,
         "group": completed_run.group_results.first().group,
         "batch": batch.pk,
+        **context_for(url_name, "AUDITED_PAGES", personas),
     }
     persona, build_url, action, expected = AUDITED_PAGES[url_name]
     user = getattr(personas, persona)

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from tests.portal.test_access_matrix import ALL
 from tests.portal.test_audit_coverage import _url_names
+from tests.url_areas import area_state, context_for, merged, merged_set
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +103,7 @@ TABLE = {
     ),
     # Everyone's own notifications; a POST marks one's own read.
     "safeguarding:notifications": ((), EVERYONE, EVERYONE, EVERYONE, (*SAFE, "post")),
+    **merged("VERB_TABLE"),
 }
 # Pages anyone may reach signed in or not, with nothing personal (tested elsewhere).
 OPEN = {
@@ -114,7 +116,7 @@ OPEN = {
     "readyz",
     "api-root",
     "api-schema",
-}
+} | merged_set("OPEN")
 SECRETS = ("Harbottle", "N-TEST-1", "Seen running for a deal line")
 # Pages that may legitimately say what they refused with (never data of the record).
 DATA_FREE_STATUSES = {403, 404, 405}
@@ -146,6 +148,7 @@ def _state() -> tuple:
         sorted(Token.objects.values_list("user_id", "key")),
         list(User.objects.order_by("pk").values_list("pk", "role", "agency_id", "is_active", "is_superuser", "password")),
         LogEntry.objects.count(),
+        area_state(),
     )
 
 
@@ -174,6 +177,7 @@ def test_each_persona_with_each_verb(client, personas, completed_run, child_case
         "batch": batch.pk,
         "agency": personas.agencies["coventry"].pk,  # holds no access, so revoking changes nothing
         "to": "no_further_action",  # a pathway step of the referred child case (safeguarding:case_step)
+        **context_for(name, "VERB_TABLE", personas),
     }
     args, *_ = TABLE[name]
     url = reverse(name, args=[values[a] for a in args])
