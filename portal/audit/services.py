@@ -4,14 +4,33 @@ management command)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
 
 from portal.proxy import client_ip
 
-from .models import AccessAction, AccessEvent, Alert
+from .models import AccessAction, AccessEvent, AccessEventSubject, Alert
+
+# A record an event showed: a model instance, or (object_type, object_id) when the caller holds
+# only the key.
+Shown = models.Model | tuple[str, str]
+
+
+def subject_keys(item: Shown) -> list[tuple[str, str]]:
+    """The trail's names for one record shown, the person it is about included: a case and a
+    run's row for a person are also recorded under the person's nominal id, so "who has seen
+    this child" finds every way they were seen with one lookup."""
+    if isinstance(item, tuple):
+        return [(item[0][:64], str(item[1])[:64])]
+    label = item._meta.label_lower
+    keys = [(label, str(item.pk))]
+    if label == "analytics.nominalresult":
+        keys = [(label, f"{item.run_id}/{item.nominal_id}"), ("analytics.nominal", str(item.nominal_id))]
+    elif label == "safeguarding.case" and getattr(item, "nominal_id", None):
+        keys.append(("analytics.nominal", str(item.nominal_id)))
+    return keys
 
 
 def record_access(
@@ -28,11 +47,19 @@ def record_access(
     via: str = "",
     detail: Mapping[str, Any] | None = None,
     actor_username: str = "",
+    shown: Iterable[Shown] = (),
+    purpose: str = "",
+    recipients: Iterable[Mapping[str, str]] = (),
 ) -> AccessEvent:
     """Append one access event. `actor` defaults to the request's user.
 
     `obj`, when given, fills object_type/object_id/object_repr; otherwise pass them by hand
-    (a refused attempt must not load, or reveal, the object).
+    (a refused attempt must not load, or reveal, the object). `shown` names every record a list,
+    search or export showed (the object itself is always named, unless the access was refused).
+    `purpose` (a PurposeReason code) and `recipients` go with break-glass access and disclosures.
+
+    The entry is written before the caller answers: if it cannot be written the error propagates
+    and nothing is shown (fail closed).
     """
     if actor is None and request is not None:
         user = getattr(request, "user", None)
@@ -52,6 +79,8 @@ def record_access(
         query=query[:500],
         result_count=result_count,
         reason=reason[:500],
+        purpose=purpose[:64],
+        recipients=[dict(recipient) for recipient in recipients],
         detail=dict(detail or {}),
     )
     if request is not None:
@@ -63,6 +92,16 @@ def record_access(
     else:
         event.via = via or "task"
     event.save()
+    keys: dict[tuple[str, str], None] = {}
+    if obj is not None and event.action != AccessAction.REFUSED:
+        keys.update(dict.fromkeys(subject_keys(obj)))
+    for item in shown:
+        keys.update(dict.fromkeys(subject_keys(item)))
+    if keys:
+        AccessEventSubject.objects.bulk_create(
+            [AccessEventSubject(event=event, subject_type=kind, subject_id=key) for kind, key in keys],
+            batch_size=2000,
+        )
     return event
 
 
@@ -76,18 +115,28 @@ def alert_raise(
     subject_id: str = "",
     detail: Mapping[str, Any] | None = None,
     event: AccessEvent | None = None,
+    rule: str = "",
+    events: Iterable[AccessEvent] = (),
 ) -> Alert:
-    """Raise an alert for the auditors (a change of role, a share without consent...)."""
+    """Raise an alert for the auditors (a change of role, a share without consent, a misuse
+    rule's finding). `events` are the access events behind it."""
     if subject is not None:
         subject_type = subject_type or subject._meta.label_lower
         subject_id = subject_id or str(subject.pk)
-    return Alert.objects.create(
+    agency = getattr(actor, "agency", None) if actor is not None else None
+    alert = Alert.objects.create(
         kind=kind,
+        rule=rule,
         message=message[:500],
         actor=actor,
         actor_username=actor.get_username()[:150] if actor is not None else "",
+        actor_agency=str(agency)[:120] if agency is not None else "",
         subject_type=subject_type[:64],
         subject_id=str(subject_id)[:64],
         detail=dict(detail or {}),
         event=event,
     )
+    behind = list(events) or ([event] if event is not None else [])
+    if behind:
+        alert.events.add(*behind)
+    return alert
