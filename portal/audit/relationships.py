@@ -107,8 +107,9 @@ def explain_access(user, subject_type: str, subject_id: str) -> Explanation:
             return Explanation("case_shared", tuple(looked_for))
     if nominal_id:
         runs = NominalResult.objects.filter(nominal_id=nominal_id)
+        run_part = subject_id.split("/", 1)[0]
         if subject_type == NOMINAL_IN_RUN:
-            runs = runs.filter(run_id=subject_id.split("/", 1)[0])
+            runs = runs.filter(run_id=int(run_part)) if run_part.isdigit() else runs.none()
         if check("own_run", lambda: runs.filter(run__requested_by=user).exists()):
             return Explanation("own_run", tuple(looked_for))
         if check(

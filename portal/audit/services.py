@@ -27,9 +27,10 @@ def subject_keys(item: Shown) -> list[tuple[str, str]]:
     label = item._meta.label_lower
     keys = [(label, str(item.pk))]
     if label == "analytics.nominalresult":
-        keys = [(label, f"{item.run_id}/{item.nominal_id}"), ("analytics.nominal", str(item.nominal_id))]
+        run_id, nominal_id = getattr(item, "run_id"), getattr(item, "nominal_id")  # noqa: B009
+        keys = [(label, f"{run_id}/{nominal_id}"), ("analytics.nominal", str(nominal_id))]
     elif label == "safeguarding.case" and getattr(item, "nominal_id", None):
-        keys.append(("analytics.nominal", str(item.nominal_id)))
+        keys.append(("analytics.nominal", str(getattr(item, "nominal_id"))))  # noqa: B009
     return keys
 
 
