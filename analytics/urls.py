@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import export_urls, views
 
 app_name = "analytics"
 urlpatterns = [
@@ -21,4 +21,5 @@ urlpatterns = [
     path("analysis/runs/<int:run_id>/nominals/<str:nominal_id>/", views.run_nominal, name="run_nominal"),
     path("analysis/runs/<int:run_id>/groups/<int:group>/", views.run_group, name="run_group"),
     path("analysis/runs/<int:run_id>/validation/", views.run_validation, name="run_validation"),
+    *export_urls.urlpatterns,
 ]

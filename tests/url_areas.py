@@ -20,7 +20,13 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-AREAS = ("tests.audit.url_table", "tests.spoc.url_table", "tests.analytics.workspace_url_table")
+AREAS = (
+    "tests.audit.url_table",
+    "tests.audit.trail_url_table",
+    "tests.spoc.url_table",
+    "tests.analytics.workspace_url_table",
+    "tests.analytics.api_url_table",
+)
 
 
 def areas() -> list[ModuleType]:
