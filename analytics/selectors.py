@@ -35,6 +35,7 @@ def nominal_list_for_user(*, user, query: str = "", request=None, limit: int = 1
         object_type="analytics.nominal",
         query=query,
         result_count=len(rows),
+        shown=rows,
     )
     return rows, total
 

@@ -336,6 +336,11 @@ class _PanelPack(FPDF):
         self.ln(3)
 
 
+# The same watermarked pages for the portal's other PDF exports (the auditor's subject access
+# report, the analyst's exports).
+WatermarkedPDF = _PanelPack
+
+
 def _when(moment: datetime | None) -> str:
     return f"{timezone.localtime(moment):%a %d %b %Y %H:%M}" if moment else "-"
 

@@ -96,6 +96,9 @@ def record_access(
     keys: dict[tuple[str, str], None] = {}
     if obj is not None and event.action != AccessAction.REFUSED:
         keys.update(dict.fromkeys(subject_keys(obj)))
+    if not shown and object_type and isinstance(event.detail.get("ids"), list):
+        # Callers that name the rows a list showed by id (`detail={"ids": [...]}`).
+        shown = [(object_type, str(pk)) for pk in event.detail["ids"]]
     for item in shown:
         keys.update(dict.fromkeys(subject_keys(item)))
     if keys:
