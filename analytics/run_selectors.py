@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.access import get_in_area, require_role
 from portal.accounts.roles import POLICE_DATA_ROLES
 from portal.audit.models import AccessAction
+from portal.audit.purpose import require_purpose
 from portal.audit.services import record_access
 
 from .models import AnalysisRun, NominalResult
@@ -15,7 +16,9 @@ RUN = "analytics.analysisrun"
 def run_list_for_user(*, user, request=None, limit: int = 50) -> list[AnalysisRun]:
     require_role(user=user, roles=POLICE_DATA_ROLES, request=request, object_type=RUN)
     runs = list(AnalysisRun.objects.select_related("requested_by", "term_version").defer("document")[:limit])
-    record_access(action=AccessAction.LIST, request=request, actor=user, object_type=RUN, result_count=len(runs))
+    record_access(
+        action=AccessAction.LIST, request=request, actor=user, object_type=RUN, result_count=len(runs), shown=runs
+    )
     return runs
 
 
@@ -33,14 +36,18 @@ def run_get_for_user(*, user, run_id: int, request=None, record: bool = True, ac
 
 
 def nominal_result_get_for_user(*, user, run_id: int, nominal_id: str, request=None) -> NominalResult:
+    """A person's profile in a run; opened with no workflow relationship (not in a run the user
+    started or reviews), the purpose first (portal/audit/purpose.py)."""
+    key = f"{run_id}/{nominal_id}"
+    purpose = require_purpose(request, user=user, subject_type="analytics.nominalresult", subject_id=key)
     return get_in_area(
         user=user,
         roles=POLICE_DATA_ROLES,
         queryset=NominalResult.objects.select_related("nominal", "run"),
         request=request,
         object_type="analytics.nominalresult",
-        object_id=f"{run_id}/{nominal_id}",
-        reason="explanation of a score",
+        object_id=key,
+        reason=purpose or "explanation of a score",
         run_id=run_id,
         nominal_id=nominal_id,
     )

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from portal.access import get_in_area, require_role
 from portal.accounts.roles import POLICE_DATA_ROLES
 from portal.audit.models import AccessAction
+from portal.audit.purpose import require_purpose
 from portal.audit.services import record_access
 from portal.text import clean_query
 
@@ -41,12 +42,16 @@ def nominal_list_for_user(*, user, query: str = "", request=None, limit: int = 1
 
 
 def nominal_get_for_user(*, user, nominal_id: str, request=None) -> Nominal:
+    """The nominal, for police intelligence roles (404 otherwise); opened with no workflow
+    relationship, the purpose first (portal/audit/purpose.py)."""
+    purpose = require_purpose(request, user=user, subject_type="analytics.nominal", subject_id=str(nominal_id))
     return get_in_area(
         user=user,
         roles=POLICE_DATA_ROLES,
         queryset=Nominal.objects.all(),
         request=request,
         object_id=nominal_id,
+        reason=purpose,
         pk=nominal_id,
     )
 

@@ -196,6 +196,7 @@ def access_grant(*, actor, target, level: Access, agency=None, user=None, reques
         object_type=model._meta.label_lower,
         object_id=str(objects[0].pk) if len(objects) == 1 else "",
         reason=f"{level.name.lower()} to {'agency ' + str(agency) if agency else 'user ' + user.get_username()}",
+        recipients=[{"agency": str(agency)} if agency else {"user": user.get_username(), "agency": str(user.agency)}],
         detail={"ids": [str(o.pk) for o in objects], "level": level.name.lower()},
     )
     return len(objects)

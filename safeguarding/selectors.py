@@ -13,6 +13,7 @@ from portal.access import Access, get_object_for_user, objects_for_user, require
 from portal.accounts.models import Agency, AgencyKind
 from portal.accounts.roles import CASE_ROLES, Role
 from portal.audit.models import AccessAction
+from portal.audit.purpose import require_purpose
 from portal.audit.services import record_access
 from portal.text import clean_query
 
@@ -92,12 +93,15 @@ def record_case_list(*, user, query: str, shown: int, ids: Iterable | None = Non
 def case_get_for_user(*, user, case_id, level: Access = Access.READ, request=None) -> Case:
     """The case, if `user` may read it (404 otherwise) and, for WRITE, change it (403)."""
     require_role(user=user, roles=CASE_ROLES, request=request, object_type="safeguarding.case", object_id=case_id)
+    # Opened with no workflow relationship: the purpose first (portal/audit/purpose.py).
+    purpose = require_purpose(request, user=user, subject_type="safeguarding.case", subject_id=str(case_id))
     return get_object_for_user(
         user=user,
         queryset=Case.objects.select_related("local_authority", "created_by"),
         pk=case_id,
         level=level,
         request=request,
+        purpose=purpose,
     )
 
 

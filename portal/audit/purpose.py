@@ -12,13 +12,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .models import AccessAction, AccessEvent, AlertKind
-from .relationships import explain_access
+from .relationships import CASE, NOMINAL, NOMINAL_IN_RUN, explain_access
 from .services import alert_raise, record_access
 
 BREAK_GLASS_HOURS = getattr(settings, "BREAK_GLASS_HOURS", 8)
@@ -40,17 +42,60 @@ def recent_purpose(user, subject_type: str, subject_id: str) -> AccessEvent | No
     )
 
 
-def purpose_page(request, *, subject_type: str, subject_id: str, label: str):
-    """None when the user may go on (a relationship explains the access, or a recent purpose
-    covers it); otherwise the page asking for a purpose.
+class PurposeRequired(PermissionDenied):
+    """Raised by a fetch of a record the user may read but whose work does not explain it;
+    `PurposeMiddleware` answers with the purpose page (the API: a 403 saying so)."""
 
-    Call only after the user's right to read the record is established (so the page never tells
-    anyone that a record they may not see exists), and before anything of it is shown.
+    def __init__(self, *, subject_type: str, subject_id: str, looked_for: list[str]) -> None:
+        super().__init__(
+            "Your work does not explain opening this record: give the purpose on its page in the portal first."
+        )
+        self.subject_type, self.subject_id, self.looked_for = subject_type, subject_id, looked_for
+
+
+def readable(user, subject_type: str, subject_id: str) -> bool:
+    """May `user` read this record at all? Checked before the purpose is asked, so that the
+    purpose page never tells anyone that a record they may not see exists."""
+    from analytics.models import Nominal, NominalResult
+    from portal.access import objects_for_user
+    from portal.accounts.roles import POLICE_DATA_ROLES, role_has
+    from safeguarding.models import Case
+
+    if subject_type == CASE:
+        return subject_id.isdigit() and objects_for_user(user, Case.objects.filter(pk=int(subject_id))).exists()
+    if not role_has(user, POLICE_DATA_ROLES):
+        return False
+    if subject_type == NOMINAL:
+        return Nominal.objects.filter(pk=subject_id).exists()
+    if subject_type == NOMINAL_IN_RUN:
+        run_id, _, nominal_id = subject_id.partition("/")
+        return run_id.isdigit() and NominalResult.objects.filter(run_id=int(run_id), nominal_id=nominal_id).exists()
+    return False
+
+
+def require_purpose(request, *, subject_type: str, subject_id: str, user=None) -> str:
+    """Raise PurposeRequired unless the user may go on: the record is not theirs to read (the
+    caller's fetch answers 404), a workflow relationship explains the access, or a purpose they
+    gave recently covers it. Call before anything of the record is shown. Without a request
+    (a task, a command) there is no one to ask.
+
+    Returns the purpose that covers the access ("break-glass: <code>"), "" when none is needed.
     """
-    user = request.user
+    user = user if user is not None else getattr(request, "user", None)
+    if request is None or user is None or not user.is_authenticated:
+        return ""
+    if not readable(user, subject_type, subject_id):
+        return ""
     explanation = explain_access(user, subject_type, subject_id)
-    if explanation or recent_purpose(user, subject_type, subject_id) is not None:
-        return None
+    if explanation:
+        return ""
+    given = recent_purpose(user, subject_type, subject_id)
+    if given is not None:
+        return f"break-glass: {given.purpose}"
+    raise PurposeRequired(subject_type=subject_type, subject_id=subject_id, looked_for=explanation.looked_for_text)
+
+
+def purpose_page(request, error: PurposeRequired):
     from .trail_forms import PurposeForm
 
     return render(
@@ -58,14 +103,30 @@ def purpose_page(request, *, subject_type: str, subject_id: str, label: str):
         "audit/purpose.html",
         {
             "form": PurposeForm(),
-            "label": label,
-            "subject_type": subject_type,
-            "subject_id": subject_id,
-            "next": request.get_full_path(),
-            "looked_for": explanation.looked_for_text,
+            "subject_type": error.subject_type,
+            "subject_id": error.subject_id,
+            "next": request.get_full_path() if request.method in ("GET", "HEAD") else "",
+            "looked_for": error.looked_for,
         },
         status=403,
     )
+
+
+class PurposeMiddleware:
+    """Answers PurposeRequired with the purpose page (or, for the API, a 403 that says why)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, PurposeRequired):
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": str(exception.args[0])}, status=403)
+        return purpose_page(request, exception)
 
 
 def purpose_record(*, request, subject_type: str, subject_id: str, label: str, purpose: str, justification: str):

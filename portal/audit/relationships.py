@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from portal.accounts.roles import Role
 
+from .models import AccessAction, AccessEvent
+
 CASE = "safeguarding.case"
 NOMINAL = "analytics.nominal"
 NOMINAL_IN_RUN = "analytics.nominalresult"
@@ -21,9 +23,10 @@ PERSON_TYPES = frozenset({CASE, NOMINAL, NOMINAL_IN_RUN})
 
 # What each explanation means, in the words an alert and the purpose page use.
 LOOKED_FOR = {
-    "case_team": "a case of this person held by the user's team (their local authority or hub)",
-    "case_work": "the user created, holds or took a step in a case of this person",
+    "case_team": "a case of this person held by the user's team (their local authority, their hub, or the agency that opened it)",
+    "case_work": "the user created, holds, shared or took a step in a case of this person",
     "case_shared": "a case of this person shared with the user or their agency",
+    "case_run": "a case of this person opened from an analysis run the user started or reviews",
     "own_run": "this person is in an analysis run the user started",
     "reviewed_run": "this person is in an analysis run the user reviews (intelligence supervisor)",
 }
@@ -87,14 +90,18 @@ def explain_access(user, subject_type: str, subject_id: str) -> Explanation:
         if check(
             "case_team",
             lambda: cases.filter(local_authority_id=user.agency_id).exists()
-            or cases.filter(hub__officers=user).exists(),
+            or cases.filter(hub__officers=user).exists()
+            or cases.filter(created_by__agency_id=user.agency_id).exists(),
         ):
             return Explanation("case_team", tuple(looked_for))
         if check(
             "case_work",
             lambda: cases.filter(created_by=user).exists()
             or cases.filter(case_worker=user).exists()
-            or CaseTransition.objects.filter(case_id__in=case_ids, actor=user).exists(),
+            or CaseTransition.objects.filter(case_id__in=case_ids, actor=user).exists()
+            or AccessEvent.objects.filter(
+                actor=user, action=AccessAction.GRANT, object_type=CASE, object_id__in=[str(pk) for pk in case_ids]
+            ).exists(),
         ):
             return Explanation("case_work", tuple(looked_for))
         if check(
@@ -105,6 +112,12 @@ def explain_access(user, subject_type: str, subject_id: str) -> Explanation:
             and user.role not in (Role.ANALYST, Role.INTELLIGENCE_SUPERVISOR),
         ):
             return Explanation("case_shared", tuple(looked_for))
+    if case_ids and check(
+        "case_run",
+        lambda: cases.filter(run_links__run__requested_by=user).exists()
+        or (user.role == Role.INTELLIGENCE_SUPERVISOR and cases.filter(run_links__isnull=False).exists()),
+    ):
+        return Explanation("case_run", tuple(looked_for))
     if nominal_id:
         runs = NominalResult.objects.filter(nominal_id=nominal_id)
         run_part = subject_id.split("/", 1)[0]

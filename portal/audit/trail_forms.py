@@ -7,20 +7,29 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
+from portal.text import clean_query
+
 from .models import AccessAction, PurposeReason
 from .search import SORTS, TrailFilters
 
 OUTCOMES = [("", "Any"), ("allowed", "Allowed"), ("refused", "Refused")]
 
 
+class QueryField(forms.CharField):
+    """A search term, cleaned as every search in the portal is (portal.text.clean_query)."""
+
+    def to_python(self, value):
+        return clean_query(value, max_length=self.max_length or 500)
+
+
 class TrailSearchForm(forms.Form):
-    user = forms.CharField(label="Username", max_length=150, required=False)
-    agency = forms.CharField(label="Agency", max_length=120, required=False)
-    subject = forms.CharField(
+    user = QueryField(label="Username", max_length=150, required=False)
+    agency = QueryField(label="Agency", max_length=120, required=False)
+    subject = QueryField(
         label="Subject", max_length=200, required=False, help_text="A child's name, a case reference or a nominal id"
     )
     action = forms.ChoiceField(label="Action", choices=[("", "Any"), *AccessAction.choices], required=False)
-    object_type = forms.CharField(label="Record type", max_length=64, required=False, help_text="e.g. safeguarding.case")
+    object_type = QueryField(label="Record type", max_length=64, required=False, help_text="e.g. safeguarding.case")
     outcome = forms.ChoiceField(label="Outcome", choices=OUTCOMES, required=False)
     address = forms.GenericIPAddressField(label="From address", required=False)
     since = forms.DateTimeField(label="From", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.access import require_role
-from portal.accounts.roles import AUDIT_ROLES, POLICE_DATA_ROLES, role_has
+from portal.accounts.roles import AUDIT_ROLES
 
 from .models import AccessAction
-from .purpose import purpose_record, safe_next
+from .purpose import purpose_record, readable, safe_next
 from .relationships import CASE, NOMINAL, NOMINAL_IN_RUN, PERSON_TYPES
 from .reports import subject_access_report_pdf, subject_label
 from .search import TrailFilters, search_events, subject_timeline, user_activity
@@ -210,31 +210,13 @@ def user_detail(request, user_id: int):
     )
 
 
-def _readable(user, subject_type: str, subject_id: str) -> bool:
-    """May `user` read this record at all? (The purpose page is only for records they may read.)"""
-    from analytics.models import Nominal, NominalResult
-    from portal.access import objects_for_user
-    from safeguarding.models import Case
-
-    if subject_type == CASE:
-        return subject_id.isdigit() and objects_for_user(user, Case.objects.filter(pk=int(subject_id))).exists()
-    if not role_has(user, POLICE_DATA_ROLES):
-        return False
-    if subject_type == NOMINAL:
-        return Nominal.objects.filter(pk=subject_id).exists()
-    if subject_type == NOMINAL_IN_RUN:
-        run_id, _, nominal_id = subject_id.partition("/")
-        return run_id.isdigit() and NominalResult.objects.filter(run_id=int(run_id), nominal_id=nominal_id).exists()
-    return False
-
-
 @login_required
 @require_POST
 def purpose_give(request):
     """The purpose page's answer: recorded on the trail (with an alert), then back to the record."""
     subject_type = request.POST.get("subject_type", "")[:64]
     subject_id = request.POST.get("subject_id", "")[:64]
-    if not _readable(request.user, subject_type, subject_id):
+    if not readable(request.user, subject_type, subject_id):
         record_access(
             action=AccessAction.REFUSED,
             request=request,

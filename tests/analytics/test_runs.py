@@ -200,7 +200,7 @@ def test_betweenness_of_a_component_over_the_limit_is_estimated_and_shown_with_i
 ):
     settings.ANALYSIS_BETWEENNESS_ESTIMATE_ABOVE = 40
     settings.ANALYSIS_BETWEENNESS_SAMPLED_SOURCES = 32
-    run = completed_run()
+    run = completed_run(actor=personas.analyst)
     assert run.status == AnalysisRun.Status.SUCCEEDED, run.error
     estimated = NominalResult.objects.filter(run=run, betweenness_margin__isnull=False)
     exact = NominalResult.objects.filter(run=run, betweenness_margin__isnull=True)
@@ -210,7 +210,7 @@ def test_betweenness_of_a_component_over_the_limit_is_estimated_and_shown_with_i
     assert run.data_quality["betweenness_estimate_above"] == 40
     hub = estimated.order_by("-betweenness").first()
     assert hub is not None
-    client.force_login(personas.analyst)
+    client.force_login(personas.analyst)  # their run: no purpose asked first
     page = client.get(reverse("analytics:run_nominal", args=[run.pk, hub.nominal_id])).content.decode()
     assert f"± {hub.betweenness_margin:,.0f}" in page and "sampled nominals" in page
     assert "estimated for" in client.get(reverse("analytics:run_detail", args=[run.pk])).content.decode()

@@ -412,7 +412,7 @@ def test_the_police_see_the_runs_that_found_the_person_and_why(client, personas,
     from analytics.models import NominalResult
 
     result = NominalResult.objects.get(run=completed_run, nominal_id="N-TEST-1")
-    client.force_login(personas.analyst)
+    client.force_login(personas.supervisor)  # reviews the run that found the child
     body = client.get(reverse("safeguarding:case_detail", args=[run_case.pk])).content.decode()
     assert f"Identified by analysis run #{completed_run.pk}" in body
     assert reverse("analytics:nominal_detail", args=["N-TEST-1"]) in body
