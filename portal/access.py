@@ -175,7 +175,9 @@ def _grantee(agency, user):
 
 
 @transaction.atomic
-def access_grant(*, actor, target, level: Access, agency=None, user=None, request=None) -> int:
+def access_grant(
+    *, actor, target, level: Access, agency=None, user=None, request=None, purpose: str = "", justification: str = ""
+) -> int:
     """Share `target` (one object or a queryset) with an agency or a user.
 
     Bulk grants go through guardian's queryset path, which django-auditlog cannot see, so one
@@ -197,7 +199,8 @@ def access_grant(*, actor, target, level: Access, agency=None, user=None, reques
         object_id=str(objects[0].pk) if len(objects) == 1 else "",
         reason=f"{level.name.lower()} to {'agency ' + str(agency) if agency else 'user ' + user.get_username()}",
         recipients=[{"agency": str(agency)} if agency else {"user": user.get_username(), "agency": str(user.agency)}],
-        detail={"ids": [str(o.pk) for o in objects], "level": level.name.lower()},
+        purpose=purpose,
+        detail={"ids": [str(o.pk) for o in objects], "level": level.name.lower(), "justification": justification},
     )
     return len(objects)
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from portal.access import Access
 from portal.accounts.models import Agency, AgencyKind
+from portal.audit.models import PurposeReason
 
 from .models import SUMMARY_MAX_LENGTH, Case, CaseKind, CaseState, Consent, RiskLevel, StrategyOutcome
 from .pathway import tactic_kinds
@@ -60,8 +61,21 @@ class ConsentWithdrawForm(forms.Form):
 
 
 class ShareForm(forms.Form):
+    """A disclosure: to whom, at which level, and why (recorded with the grant)."""
+
     agency = forms.ModelChoiceField(queryset=Agency.objects.all(), empty_label="Choose an agency")
     level = forms.ChoiceField(choices=[("read", "Read"), ("write", "Read and write")])
+    purpose = forms.ModelChoiceField(
+        queryset=PurposeReason.objects.filter(active=True, for_disclosure=True),
+        to_field_name="code",
+        empty_label="Choose a purpose",
+    )
+    justification = forms.CharField(
+        max_length=500,
+        min_length=10,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What the agency needs it for (at least 10 characters).",
+    )
 
     def access_level(self) -> Access:
         return Access.WRITE if self.cleaned_data["level"] == "write" else Access.READ

@@ -117,8 +117,19 @@ def sharing_problem(*, case: Case, agency: Agency) -> str:
     return ""
 
 
-def case_share(*, actor, case: Case, level: Access, agency: Agency | None = None, user=None, request=None) -> None:
-    """Share `case` (caller holds WRITE on it) with an agency or a person.
+def case_share(
+    *,
+    actor,
+    case: Case,
+    level: Access,
+    agency: Agency | None = None,
+    user=None,
+    request=None,
+    purpose: str = "",
+    justification: str = "",
+) -> None:
+    """Share `case` (caller holds WRITE on it) with an agency or a person: a disclosure, recorded
+    with its recipient and, from the page, its purpose.
 
     Raises PermissionDenied for a role that may not share and ValidationError when a vulnerable
     adult's consent does not cover the agency; both are recorded as refusals.
@@ -144,7 +155,16 @@ def case_share(*, actor, case: Case, level: Access, agency: Agency | None = None
             error=ValidationError(problem),
         )
     with transaction.atomic():
-        access_grant(actor=actor, target=case, level=level, agency=agency, user=user, request=request)
+        access_grant(
+            actor=actor,
+            target=case,
+            level=level,
+            agency=agency,
+            user=user,
+            request=request,
+            purpose=purpose,
+            justification=justification,
+        )
 
 
 def case_unshare(*, actor, case: Case, level: Access, agency: Agency | None = None, user=None, request=None) -> None:

@@ -275,6 +275,8 @@ def case_sharing(request, case_id: int):
                 agency=form.cleaned_data["agency"],
                 level=form.access_level(),
                 request=request,
+                purpose=form.cleaned_data["purpose"].code,
+                justification=form.cleaned_data["justification"],
             )
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, error.messages[0] if isinstance(error, ValidationError) else str(error))

@@ -15,6 +15,8 @@ from safeguarding.models import Case, CaseKind
 from safeguarding.services import case_create, case_record_consent, case_share, case_withdraw_consent
 
 pytestmark = pytest.mark.django_db
+# What the sharing page asks with every share: a disclosure's purpose.
+SHARE_WHY = {"purpose": "partner-request", "justification": "Asked for by the MASH for the strategy meeting."}
 
 
 @pytest.fixture
@@ -119,7 +121,7 @@ def test_consent_page_records_consent_then_the_case_can_be_shared(client, person
     assert response.status_code == 302
     share = client.post(
         reverse("safeguarding:case_sharing", args=[adult_case.pk]),
-        {"agency": personas.agencies["birmingham"].pk, "level": "read"},
+        {**SHARE_WHY, "agency": personas.agencies["birmingham"].pk, "level": "read"},
     )
     assert share.status_code == 302
     assert objects_for_user(personas.mash_birmingham, Case.objects.all()).get() == adult_case

@@ -14,13 +14,15 @@ from safeguarding.models import Case, CaseKind
 from safeguarding.services import case_create, case_share, case_unshare
 
 pytestmark = pytest.mark.django_db
+# What the sharing page asks with every share: a disclosure's purpose.
+SHARE_WHY = {"purpose": "partner-request", "justification": "Asked for by the MASH for the strategy meeting."}
 
 
 def test_sharing_page_grants_read_then_revoke_removes_it(client, personas, child_case):
     coventry = personas.agencies["coventry"]
     client.force_login(personas.mash_manager)
     response = client.post(
-        reverse("safeguarding:case_sharing", args=[child_case.pk]), {"agency": coventry.pk, "level": "read"}
+        reverse("safeguarding:case_sharing", args=[child_case.pk]), {**SHARE_WHY, "agency": coventry.pk, "level": "read"}
     )
     assert response.status_code == 302
     client.force_login(personas.mash_coventry)
@@ -57,7 +59,7 @@ def test_a_practitioner_sees_a_clear_message_when_they_may_not_share(client, per
     client.force_login(personas.mash_birmingham)
     response = client.post(
         reverse("safeguarding:case_sharing", args=[child_case.pk]),
-        {"agency": personas.agencies["coventry"].pk, "level": "read"},
+        {**SHARE_WHY, "agency": personas.agencies["coventry"].pk, "level": "read"},
     )
     assert response.status_code == 200
     assert "Only an intelligence supervisor or a MASH manager" in response.content.decode()
@@ -105,7 +107,7 @@ def test_bad_share_input_is_refused_with_a_message_and_changes_nothing(client, p
     client.force_login(personas.supervisor)
     before = shares_of(child_case)
     response = client.post(
-        reverse("safeguarding:case_sharing", args=[child_case.pk]), {"agency": "999999", "level": "owner"}
+        reverse("safeguarding:case_sharing", args=[child_case.pk]), {**SHARE_WHY, "agency": "999999", "level": "owner"}
     )
     assert response.status_code == 200
     body = response.content.decode()
@@ -133,7 +135,7 @@ def test_refused_shares_and_revocations_are_recorded(client, personas, child_cas
     client.force_login(personas.mash_birmingham)
     client.post(
         reverse("safeguarding:case_sharing", args=[child_case.pk]),
-        {"agency": personas.agencies["coventry"].pk, "level": "read"},
+        {**SHARE_WHY, "agency": personas.agencies["coventry"].pk, "level": "read"},
     )
     client.post(
         reverse("safeguarding:case_unshare", args=[child_case.pk, personas.agencies["health"].pk]), {"level": "read"}
@@ -202,3 +204,16 @@ def test_summary_limit_and_date_of_birth_hold_on_every_path(client, personas, ch
     assert client.post(reverse("safeguarding:case_edit", args=[child_case.pk]), {"summary": exactly}).status_code == 302
     child_case.refresh_from_db()
     assert child_case.summary == exactly
+
+
+def test_a_share_is_a_disclosure_recorded_with_its_purpose_and_recipient(client, personas, child_case):
+    coventry = personas.agencies["coventry"]
+    client.force_login(personas.mash_manager)
+    url = reverse("safeguarding:case_sharing", args=[child_case.pk])
+    refused = client.post(url, {"agency": coventry.pk, "level": "read"})
+    assert refused.status_code == 200 and "This field is required" in refused.content.decode()
+    assert not objects_for_user(personas.mash_coventry, Case.objects.all()).exists()
+    client.post(url, {**SHARE_WHY, "agency": coventry.pk, "level": "read"})
+    grant = AccessEvent.objects.filter(action=AccessAction.GRANT, actor=personas.mash_manager).get()
+    assert (grant.purpose, grant.recipients) == ("partner-request", [{"agency": str(coventry)}])
+    assert grant.detail["justification"] == SHARE_WHY["justification"]
