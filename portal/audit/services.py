@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from portal.proxy import client_ip
 
@@ -92,7 +92,6 @@ def record_access(
         event.via = via or ("api" if request.path.startswith("/api/") else "web")
     else:
         event.via = via or "task"
-    event.save()
     keys: dict[tuple[str, str], None] = {}
     if obj is not None and event.action != AccessAction.REFUSED:
         keys.update(dict.fromkeys(subject_keys(obj)))
@@ -101,11 +100,13 @@ def record_access(
         shown = [(object_type, str(pk)) for pk in event.detail["ids"]]
     for item in shown:
         keys.update(dict.fromkeys(subject_keys(item)))
-    if keys:
-        AccessEventSubject.objects.bulk_create(
-            [AccessEventSubject(event=event, subject_type=kind, subject_id=key) for kind, key in keys],
-            batch_size=2000,
-        )
+    with transaction.atomic():  # one commit for the event and what it showed
+        event.save()
+        if keys:
+            AccessEventSubject.objects.bulk_create(
+                [AccessEventSubject(event=event, subject_type=kind, subject_id=key) for kind, key in keys],
+                batch_size=2000,
+            )
     return event
 
 
