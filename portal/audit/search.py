@@ -166,20 +166,26 @@ def _naming(keys: list[tuple[str, str]]) -> Q:
     return Q(id__in=AccessEventSubject.objects.filter(shown).values("event_id"))
 
 
-def search_events(filters: TrailFilters, *, cursor: str = "", limit: int = PAGE_SIZE) -> Page:
-    """One page of the trail matching every filter, in the chosen order."""
+def search_queryset(filters: TrailFilters, *, cursor: str = "") -> tuple[QuerySet[AccessEvent], list[tuple[str, str]]]:
+    """The ordered query behind one search (unsliced), and the subject keys it matched."""
     filters.validate()
     events = AccessEvent.objects.all()
     keys: list[tuple[str, str]] = []
     if filters.user:
-        events = events.filter(actor_username__iexact=filters.user)
+        # Through the indexed actor id when the name is a portal user's; a name nobody holds
+        # (a failed sign-in's) by the text recorded.
+        from django.contrib.auth import get_user_model
+
+        user_id = get_user_model().objects.filter(username__iexact=filters.user).values_list("pk", flat=True).first()
+        events = events.filter(actor_id=user_id) if user_id else events.filter(actor_username=filters.user)
     if filters.agency:
-        events = events.filter(actor_agency__iexact=filters.agency)
+        from portal.accounts.models import Agency
+
+        agency = Agency.objects.filter(Q(name__iexact=filters.agency) | Q(code__iexact=filters.agency)).first()
+        events = events.filter(actor_agency=agency.name if agency else filters.agency)
     if filters.subject:
         keys = subject_keys_matching(filters.subject)
-        if not keys:
-            return Page(events=[], subjects=[])
-        events = events.filter(_naming(keys))
+        events = events.filter(_naming(keys)) if keys else events.none()
     if filters.action:
         events = events.filter(action=filters.action)
     if filters.object_type:
@@ -196,7 +202,13 @@ def search_events(filters: TrailFilters, *, cursor: str = "", limit: int = PAGE_
         events = events.filter(at__lte=filters.until)
     if cursor:
         events = _after(events, cursor, filters.sort)
-    rows = list(events.order_by(*SORTS[filters.sort])[: limit + 1])
+    return events.order_by(*SORTS[filters.sort]), keys
+
+
+def search_events(filters: TrailFilters, *, cursor: str = "", limit: int = PAGE_SIZE) -> Page:
+    """One page of the trail matching every filter, in the chosen order."""
+    events, keys = search_queryset(filters, cursor=cursor)
+    rows = list(events[: limit + 1])
     page = Page(events=rows[:limit], subjects=keys)
     if len(rows) > limit:
         page.next_cursor = cursor_encode(rows[limit - 1])
