@@ -313,6 +313,20 @@ SECURE_REFERRER_POLICY = "same-origin"
 # django-auditlog: record the remote address with every change.
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
+# --- Audit trail ------------------------------------------------------------------------------
+# The portal's own database role: when set, UPDATE, DELETE and TRUNCATE on the trail's tables are
+# revoked from it (migration 0005 and `manage.py audit_revoke_privileges`). Run migrations and
+# archive_audit --delete as the tables' owner, the portal as this role.
+AUDIT_APPEND_ONLY_ROLE = env("AUDIT_APPEND_ONLY_ROLE", default="")
+# Retention: entries older than this are archived to a signed export (`manage.py archive_audit`),
+# never simply deleted. 2192 days = 6 years.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=2192)
+# Key for the archive signatures and the chain's HMAC (empty: derived from SECRET_KEY). Changing
+# it makes the existing chain and archives fail verification, so set it once.
+AUDIT_ARCHIVE_KEY = env("AUDIT_ARCHIVE_KEY", default="")
+# An access event still unchained this long after it was written is a verification fault.
+AUDIT_CHAIN_GRACE_SECONDS = env.int("AUDIT_CHAIN_GRACE_SECONDS", default=600)
+
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
