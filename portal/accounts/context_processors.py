@@ -11,6 +11,7 @@ from .roles import (
     AUDIT_ROLES,
     CASE_ROLES,
     POLICE_DATA_ROLES,
+    Role,
     role_has,
 )
 
@@ -25,6 +26,9 @@ MENU = [
     ("Meetings", "safeguarding:meeting_contextual", DASHBOARD_ROLES),
     ("Cases", "safeguarding:case_list", CASE_ROLES),
     ("Audit trail", "audit:event_list", AUDIT_ROLES),
+    ("Alerts", "audit:alert_list", AUDIT_ROLES),
+    ("Misuse rules", "audit:rule_list", AUDIT_ROLES),
+    ("Markers", "audit:marker_list", AUDIT_ROLES | {Role.INTELLIGENCE_SUPERVISOR}),
     ("Administration", "admin:index", ADMIN_ROLES),
 ]
 
