@@ -32,6 +32,7 @@ from portal.audit.models import AccessAction
 from portal.audit.services import record_access
 
 from .importing import harm_table_for
+from .layout import run_layout_store
 from .loading import load_inputs
 from .method.explain import explanation_json
 from .method.inputs import PARAM_RANGES, AnalysisParams, param_problems
@@ -482,9 +483,11 @@ def _store(
         [ValidationItem(run=run, record_id=r, sample=ValidationItem.Sample.ADDING) for r in sample.adding]
         + [ValidationItem(run=run, record_id=r, sample=ValidationItem.Sample.NOT_ADDING) for r in sample.not_adding]
     )
+    # The network view's drawing commits with the results (analytics.layout).
+    timings["layout"] = run_layout_store(run=run, result=result)
     plan = result.dismantling
     quality = result.data_quality
-    timings["store results"] = time.perf_counter() - started
+    timings["store results"] = time.perf_counter() - started - timings["layout"]
     completed = _transition(
         run,
         to=Status.SUCCEEDED,

@@ -388,3 +388,38 @@ class ValidationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} ({self.sample}) in run {self.run_id}"
+
+
+class RunLayout(models.Model):
+    """Where the group-level graph of a run is drawn, and its robustness curves (analytics.layout).
+
+    Written once, in the transaction that stores the run's results; never changed.
+    """
+
+    run = models.OneToOneField(AnalysisRun, on_delete=models.CASCADE, related_name="layout")
+    group_positions = models.JSONField(default=dict, help_text='{"<group>": [x, y]}')
+    group_edges = models.JSONField(default=list, help_text="[[group a, group b, links]], a < b")
+    curves = models.JSONField(default=dict, help_text='{"<strategy>": [[fraction removed, LCC / N]]}')
+    curves_note = models.CharField(max_length=300, blank=True)
+    stage_counts = models.JSONField(default=dict, help_text="{provisional, deepened, kept}: people at each stage")
+    seconds = models.FloatField(default=0.0, help_text="Time taken to compute the layout")
+
+    def __str__(self) -> str:
+        return f"Layout of run {self.run_id}"
+
+
+class GroupLayout(models.Model):
+    """Where each member of one group of a run is drawn, with the group's edges and the links
+    its members have to other groups."""
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="group_layouts")
+    group = models.IntegerField()
+    positions = models.JSONField(default=dict, help_text='{"<nominal id>": [x, y]}')
+    edges = models.JSONField(default=list, help_text="[[a, b, w]] inside the group")
+    external = models.JSONField(default=list, help_text="[[member, other, other's group, w]]")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "group"], name="group_layout_unique")]
+
+    def __str__(self) -> str:
+        return f"Layout of group {self.group} of run {self.run_id}"

@@ -21,5 +21,13 @@ urlpatterns = [
     path("analysis/runs/<int:run_id>/nominals/<str:nominal_id>/", views.run_nominal, name="run_nominal"),
     path("analysis/runs/<int:run_id>/groups/<int:group>/", views.run_group, name="run_group"),
     path("analysis/runs/<int:run_id>/validation/", views.run_validation, name="run_validation"),
+    path("analysis/runs/<int:run_id>/network/", views.run_network, name="run_network"),
+    path(
+        "analysis/runs/<int:run_id>/nominals/<str:nominal_id>/neighbours.json",
+        views.run_nominal_neighbours_json,
+        name="run_nominal_neighbours",
+    ),
+    path("analysis/runs/<int:run_id>/groups/", views.run_groups, name="run_groups"),
+    path("analysis/runs/<int:run_id>/dismantling/", views.run_dismantling, name="run_dismantling"),
     *export_urls.urlpatterns,
 ]

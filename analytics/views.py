@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -23,7 +24,15 @@ from .analysis import analysis_run_cancel, analysis_run_create, validation_mark,
 from .forms import AnalysisRunForm, BundleUploadForm
 from .importing import import_progress
 from .method.document import render_result_document
-from .models import AnalysisRun, ImportBatch, SearchTermVersion, ValidationItem
+from .models import (
+    AnalysisRun,
+    GroupResult,
+    ImportBatch,
+    NominalResult,
+    RunLayout,
+    SearchTermVersion,
+    ValidationItem,
+)
 from .run_selectors import (
     nominal_result_get_for_user,
     previous_run,
@@ -41,6 +50,18 @@ from .selectors import (
 from .services import term_version_create, term_version_current
 from .tasks import import_bundle_task, run_analysis_task
 from .terms_forms import TermGroupFormSet, TermVersionNoteForm, term_group_initial
+from .workspace import (
+    TABLE_ROWS_PER_PAGE,
+    GroupTableForm,
+    chart_data,
+    dismantling_page,
+    group_network_data,
+    group_table,
+    neighbours_data,
+    run_network_data,
+    run_progress_state,
+    safeguarding_case_for,
+)
 
 
 @login_required
@@ -178,8 +199,10 @@ def run_list(request):
 @login_required
 @require_safe
 def run_detail(request, run_id: int):
-    run = run_get_for_user(user=request.user, run_id=run_id, request=request)
+    # The view is recorded below, once, with the people the page shows.
+    run = run_get_for_user(user=request.user, run_id=run_id, request=request, record=False)
     context: dict[str, Any] = {"run": run}
+    people: list[NominalResult] = []
     if run.status == AnalysisRun.Status.SUCCEEDED:
         context["groups"] = run.group_results.all()[:200]
         context["children"] = (
@@ -190,6 +213,16 @@ def run_detail(request, run_id: int):
         context["top_nominals"] = run.nominal_results.select_related("nominal").order_by("dismantle_rank")[:25]
         earlier = previous_run(run)
         context["comparison"] = run_comparison(run, earlier) if earlier else None
+        context["layout"] = RunLayout.objects.filter(run=run).first()
+        context["charts"] = chart_data(run=run)
+        people = [
+            *context["children"],
+            *context["age_unknown"],
+            *context["vulnerable_adults"],
+            *context["top_nominals"],
+        ]
+    record_access(action=AccessAction.VIEW, request=request, obj=run, result_count=len(people), shown=people)
+    context["progress"] = run_progress_state(run)
     return render(request, "analytics/run_detail.html", context)
 
 
@@ -197,9 +230,7 @@ def run_detail(request, run_id: int):
 @require_safe
 def run_progress_json(request, run_id: int):
     run = run_get_for_user(user=request.user, run_id=run_id, request=request, record=False)
-    return JsonResponse(
-        {"status": run.status, "fraction": run.progress, "stage": run.stage or run.get_status_display()}
-    )
+    return JsonResponse(run_progress_state(run))
 
 
 @login_required
@@ -230,14 +261,34 @@ def run_document(request, run_id: int):
 @require_safe
 def run_nominal(request, run_id: int, nominal_id: str):
     result = nominal_result_get_for_user(user=request.user, run_id=run_id, nominal_id=nominal_id, request=request)
-    return render(request, "analytics/run_nominal.html", {"result": result, "run": result.run})
+    case, may_open_case = safeguarding_case_for(user=request.user, result=result)
+    if case is not None:
+        # The case's state is shown beside the profile: the trail names the case too.
+        record_access(action=AccessAction.VIEW, request=request, obj=case, reason="safeguarding state on a run profile")
+    return render(
+        request,
+        "analytics/run_nominal.html",
+        {"result": result, "run": result.run, "case": case, "may_open_case": may_open_case},
+    )
 
 
 @login_required
 @require_safe
 def run_group(request, run_id: int, group: int):
     run = run_get_for_user(user=request.user, run_id=run_id, request=request, record=False)
-    group_result = run.group_results.filter(group=group).first()
+    group_result = _group_or_404(request, run, group)
+    network = group_network_data(run=run, group=group_result, request=request)
+    # The drawing has every member drawn; its table alternative lists them a page at a time.
+    members = Paginator(network["nodes"], TABLE_ROWS_PER_PAGE).get_page(request.GET.get("page", 1))
+    return render(
+        request,
+        "analytics/run_group.html",
+        {"run": run, "group": group_result, "members": members, "network": network},
+    )
+
+
+def _group_or_404(request, run: AnalysisRun, group: int) -> GroupResult:
+    group_result = run.group_results.filter(group=group).defer("members").first()
     if group_result is None:
         record_access(
             action=AccessAction.REFUSED,
@@ -247,11 +298,64 @@ def run_group(request, run_id: int, group: int):
             reason="not found",
         )
         raise Http404
-    record_access(
-        action=AccessAction.VIEW, request=request, object_type="analytics.groupresult", object_id=f"{run.pk}/{group}"
+    return group_result
+
+
+def _completed_run(request, run_id: int, **fetch) -> AnalysisRun:
+    """A run the user may see; its workspace pages exist once it has results (404 before)."""
+    run = run_get_for_user(user=request.user, run_id=run_id, request=request, **fetch)
+    if run.status != AnalysisRun.Status.SUCCEEDED:
+        raise Http404
+    return run
+
+
+@login_required
+@require_safe
+def run_network(request, run_id: int):
+    run = _completed_run(request, run_id)
+    data = run_network_data(run=run, request=request)
+    return render(request, "analytics/run_network.html", {"run": run, "network": data})
+
+
+@login_required
+@require_safe
+def run_nominal_neighbours_json(request, run_id: int, nominal_id: str):
+    run = _completed_run(request, run_id, record=False)
+    result = run.nominal_results.filter(nominal_id=nominal_id).select_related("run", "nominal").first()
+    if result is None:
+        record_access(
+            action=AccessAction.REFUSED,
+            request=request,
+            object_type="analytics.nominalresult",
+            object_id=f"{run.pk}/{nominal_id}"[:64],
+            reason="not found",
+        )
+        raise Http404
+    return JsonResponse(neighbours_data(result=result, request=request))
+
+
+@login_required
+@require_safe
+def run_groups(request, run_id: int):
+    run = _completed_run(request, run_id)
+    form = GroupTableForm(request.GET)
+    filters = form.filters()
+    page = group_table(run=run, request=request, page=request.GET.get("page", 1), **filters)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "analytics/run_groups.html",
+        {"run": run, "form": form, "page": page, "query": query.urlencode(), "sort": filters["sort"]},
     )
-    members = run.nominal_results.filter(group=group).select_related("nominal").order_by("dismantle_rank")
-    return render(request, "analytics/run_group.html", {"run": run, "group": group_result, "members": members})
+
+
+@login_required
+@require_safe
+def run_dismantling(request, run_id: int):
+    run = _completed_run(request, run_id)
+    context = dismantling_page(run=run, request=request, page=request.GET.get("page", 1))
+    return render(request, "analytics/run_dismantling.html", {"run": run, **context})
 
 
 @login_required
