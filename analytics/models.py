@@ -334,7 +334,13 @@ class NominalResult(models.Model):
     class Meta:
         ordering = ["run", "-score", "nominal_id"]
         constraints = [models.UniqueConstraint(fields=["run", "nominal"], name="nominal_result_unique")]
-        indexes = [models.Index(fields=["run", "group"]), models.Index(fields=["run", "is_child"])]
+        indexes = [
+            models.Index(fields=["run", "group"]),
+            models.Index(fields=["run", "is_child"]),
+            # The API's people-in-a-run lists, by score and by dismantling rank (benchmarks/bench_api.py).
+            models.Index(fields=["run", "-score", "nominal_id"], name="analytics_result_by_score"),
+            models.Index(fields=["run", "dismantle_rank", "nominal_id"], name="analytics_result_by_rank"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.nominal_id} in run {self.run_id}"

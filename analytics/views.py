@@ -21,6 +21,7 @@ from portal.audit.services import record_access
 from portal.text import clean_query
 
 from .analysis import analysis_run_cancel, analysis_run_create, validation_mark, validation_report
+from .exports import may_export
 from .forms import AnalysisRunForm, BundleUploadForm
 from .importing import import_progress
 from .method.document import render_result_document
@@ -223,6 +224,7 @@ def run_detail(request, run_id: int):
         ]
     record_access(action=AccessAction.VIEW, request=request, obj=run, result_count=len(people), shown=people)
     context["progress"] = run_progress_state(run)
+    context["may_export"] = may_export(request.user)
     return render(request, "analytics/run_detail.html", context)
 
 
@@ -268,7 +270,13 @@ def run_nominal(request, run_id: int, nominal_id: str):
     return render(
         request,
         "analytics/run_nominal.html",
-        {"result": result, "run": result.run, "case": case, "may_open_case": may_open_case},
+        {
+            "result": result,
+            "run": result.run,
+            "case": case,
+            "may_open_case": may_open_case,
+            "may_export": may_export(request.user),
+        },
     )
 
 
@@ -283,7 +291,13 @@ def run_group(request, run_id: int, group: int):
     return render(
         request,
         "analytics/run_group.html",
-        {"run": run, "group": group_result, "members": members, "network": network},
+        {
+            "run": run,
+            "group": group_result,
+            "members": members,
+            "network": network,
+            "may_export": may_export(request.user),
+        },
     )
 
 

@@ -6,7 +6,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["bench_scoring", "bench_walktrap", "bench_betweenness", "bench_import", "bench_analysis", "bench_cases"]
+BENCHMARKS = [
+    "bench_scoring",
+    "bench_walktrap",
+    "bench_betweenness",
+    "bench_import",
+    "bench_analysis",
+    "bench_cases",
+    "bench_audit_overhead",
+    "bench_api",
+    "bench_network_page",
+]
 
 if __name__ == "__main__":
     root = Path(__file__).resolve().parents[1]
