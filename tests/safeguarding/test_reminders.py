@@ -20,6 +20,7 @@ from portal.access import Access
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.accounts.services import user_create
+from portal.audit.chain import chain_pending
 from portal.audit.models import AccessAction, AccessEvent
 from safeguarding import reminders
 from safeguarding.models import Case, CaseKind, Notification
@@ -268,6 +269,9 @@ def test_a_late_police_review_goes_to_the_intelligence_supervisors(mailboxes, ru
 @pytest.mark.django_db
 def test_the_number_of_queries_does_not_grow_with_the_cases(mailboxes, run):
     refer(mailboxes, surname="One")
+    # The trail's chain already has a head, as it has after the first minutes in production (an
+    # empty chain looks for an archived head once: a constant, not a query per case).
+    chain_pending()
     with CaptureQueriesContext(connection) as one:
         first = run(datetime(2026, 6, 9, 0, 5, tzinfo=LONDON))
     for number in range(4):
