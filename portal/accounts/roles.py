@@ -20,6 +20,11 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
     SPOC = "spoc", "SPoC"
     PROVIDER_SPOC = "provider_spoc", "Provider SPoC"
+    # Investigatory Powers Act 2016: the designated senior officer who may authorise an urgent
+    # communications-data request (threat to life), and the senior responsible officer who
+    # reviews the force's errors.
+    DESIGNATED_SENIOR_OFFICER = "designated_senior_officer", "Designated senior officer (communications data)"
+    SENIOR_RESPONSIBLE_OFFICER = "senior_responsible_officer", "Senior responsible officer (communications data)"
     ADMINISTRATOR = "administrator", "Administrator"
 
 
@@ -49,6 +54,19 @@ API_ROLES = CASE_ROLES
 
 AUDIT_ROLES = frozenset({Role.AUDITOR})
 COMMS_DATA_ROLES = frozenset({Role.SPOC, Role.PROVIDER_SPOC})
+# Who applies for communications data: analysts and investigating officers.
+COMMS_APPLICANT_ROLES = frozenset({Role.ANALYST, Role.POLICE_SAFEGUARDING_OFFICER})
+# The police side of communications data (requests, deal lines, dashboards).
+COMMS_POLICE_ROLES = frozenset(
+    {
+        Role.SPOC,
+        Role.ANALYST,
+        Role.INTELLIGENCE_SUPERVISOR,
+        Role.POLICE_SAFEGUARDING_OFFICER,
+        Role.DESIGNATED_SENIOR_OFFICER,
+        Role.SENIOR_RESPONSIBLE_OFFICER,
+    }
+)
 ADMIN_ROLES = frozenset({Role.ADMINISTRATOR})
 
 
