@@ -22,6 +22,7 @@ demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py create_demo_users
 	$(BIN)/python manage.py load_demo_data
+	$(BIN)/python manage.py load_spoc_demo
 	$(BIN)/python manage.py seed_audit_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

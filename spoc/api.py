@@ -28,12 +28,12 @@ from .selectors import (
     require_request_area,
 )
 from .serializers import (
+    CommsDetailSerializer,
     CommsRequestDetailSerializer,
     CommsRequestListSerializer,
+    CommsTransitionRequestSerializer,
     DealLineSerializer,
-    DetailSerializer,
     ProviderRequestSerializer,
-    TransitionRequestSerializer,
 )
 from .transitions import TransitionNotAllowed, request_transition
 
@@ -41,11 +41,11 @@ FIELD_ERRORS = OpenApiResponse(
     OpenApiTypes.OBJECT, description='Bad input, field by field: `{"field": ["message"]}`. Nothing changed.'
 )
 NOT_FOUND = OpenApiResponse(
-    DetailSerializer, description="No such request, or not yours to see: the same answer, with nothing of it."
+    CommsDetailSerializer, description="No such request, or not yours to see: the same answer, with nothing of it."
 )
-FORBIDDEN = OpenApiResponse(DetailSerializer, description="You can see it but your role may not take this step.")
+FORBIDDEN = OpenApiResponse(CommsDetailSerializer, description="You can see it but your role may not take this step.")
 CONFLICT = OpenApiResponse(
-    DetailSerializer, description="The step cannot be taken from the request's current state (named). Nothing changed."
+    CommsDetailSerializer, description="The step cannot be taken from the request's current state (named). Nothing changed."
 )
 
 
@@ -91,7 +91,7 @@ class CommsRequestViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Take a step of the request's lifecycle",
         description="Moves the request to `to` with the step's fields, exactly as the pages do; recorded.",
-        request=TransitionRequestSerializer,
+        request=CommsTransitionRequestSerializer,
         responses={
             200: CommsRequestDetailSerializer,
             400: FIELD_ERRORS,

@@ -56,7 +56,7 @@ class ResponseFileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TransitionSerializer(serializers.ModelSerializer):
+class CommsTransitionSerializer(serializers.ModelSerializer):
     class Meta:
         model = CommsRequestTransition
         fields = ["from_state", "to_state", "actor_label", "at", "reason"]
@@ -66,7 +66,7 @@ class TransitionSerializer(serializers.ModelSerializer):
 class CommsRequestDetailSerializer(CommsRequestListSerializer):
     """The police view of a request: the application, its review, authorisation and history."""
 
-    transitions = TransitionSerializer(many=True, read_only=True)
+    transitions = CommsTransitionSerializer(many=True, read_only=True)
     responses = ResponseFileSerializer(many=True, read_only=True)
     allowed_transitions = serializers.SerializerMethodField(help_text="The states you may move it to now.")
     applicant = serializers.CharField(source="applicant.username", read_only=True)
@@ -154,7 +154,7 @@ class ProviderRequestSerializer(CommsRequestListSerializer):
         return allowed_steps(request.user, req) if request is not None else []
 
 
-class TransitionRequestSerializer(serializers.Serializer):
+class CommsTransitionRequestSerializer(serializers.Serializer):
     """For the schema: `to` and the step's fields (the lifecycle checks each step's own)."""
 
     to = serializers.ChoiceField(choices=RequestState.choices, help_text="The state to move the request to.")
@@ -167,7 +167,7 @@ class TransitionRequestSerializer(serializers.Serializer):
     answer = serializers.CharField(required=False, help_text="The SPoC's answer, sending the request again.")
 
 
-class DetailSerializer(serializers.Serializer):
+class CommsDetailSerializer(serializers.Serializer):
     """A refusal: what was refused, never what the record holds."""
 
     detail = serializers.CharField()

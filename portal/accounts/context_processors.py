@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.urls import reverse
 
 from safeguarding.selectors import DASHBOARD_ROLES
+from spoc.selectors import REQUEST_ROLES
 
 from .roles import (
     ADMIN_ROLES,
     AUDIT_ROLES,
     CASE_ROLES,
+    COMMS_POLICE_ROLES,
     POLICE_DATA_ROLES,
     Role,
     role_has,
@@ -25,6 +27,8 @@ MENU = [
     ("Dashboard", "safeguarding:dashboard", DASHBOARD_ROLES),
     ("Meetings", "safeguarding:meeting_contextual", DASHBOARD_ROLES),
     ("Cases", "safeguarding:case_list", CASE_ROLES),
+    ("Communications data", "spoc:workspace", REQUEST_ROLES),
+    ("Deal lines", "spoc:line_list", COMMS_POLICE_ROLES),
     ("Audit trail", "audit:event_list", AUDIT_ROLES),
     ("Alerts", "audit:alert_list", AUDIT_ROLES),
     ("Misuse rules", "audit:rule_list", AUDIT_ROLES),

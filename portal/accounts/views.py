@@ -114,6 +114,8 @@ def home(request):
         Role.AUDITOR: "home/auditor.html",
         Role.SPOC: "home/spoc.html",
         Role.PROVIDER_SPOC: "home/spoc.html",
+        Role.DESIGNATED_SENIOR_OFFICER: "home/spoc.html",
+        Role.SENIOR_RESPONSIBLE_OFFICER: "home/spoc.html",
         Role.ADMINISTRATOR: "home/administrator.html",
     }.get(role, "home/practitioner.html")
     return render(request, template, {"role": request.user.get_role_display()})

@@ -213,6 +213,15 @@ SPECTACULAR_SETTINGS = {
         "(20) levels; anything else is a 400 that says why, and changes nothing."
     ),
     "SERVE_INCLUDE_SCHEMA": False,
+    # Fields of the same name with different choices in different apps: one enum name each.
+    "ENUM_NAME_OVERRIDES": {
+        "CommsRequestKindEnum": "spoc.models.RequestKind",
+        "CommsRequestStateEnum": "spoc.models.RequestState",
+        "DealLineStatusEnum": "spoc.models.DealLineStatus",
+        "CaseKindEnum": "safeguarding.models.CaseKind",
+        "CaseStateEnum": "safeguarding.models.CaseState",
+        "RunStatusEnum": "analytics.models.AnalysisRun.Status",
+    },
 }
 
 # --- Analysis -------------------------------------------------------------------------------

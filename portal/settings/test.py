@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
+
 from .base import *  # noqa: F403
+
+# Uploaded files (SPoC responses) go to a scratch folder, never into var/.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="portal-test-media-")
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

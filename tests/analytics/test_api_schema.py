@@ -146,7 +146,13 @@ def test_every_operation_conforms_to_the_schema(
         tried.append(operation.label)
     assert "POST /api/v1/exports/" in tried
     # With the fixtures' ids every read of the analyst's API answered with its record at least once.
-    reads = [label for label in tried if label.startswith("GET /api/v1/") and "/cases" not in label]
+    # (The SPoC area's reads are conformance-checked here too; the analyst holds none of its
+    # records, so their successful answers are tests/spoc/test_api.py's.)
+    reads = [
+        label
+        for label in tried
+        if label.startswith("GET /api/v1/") and not any(a in label for a in ("/cases", "/comms-requests", "/deal-lines"))
+    ]
     assert len(reads) >= 8
     missed = {label: sorted(answered.get(label, ())) for label in reads if 200 not in answered.get(label, ())}
     assert not missed, f"never answered 200 with the fixtures' ids: {missed}"

@@ -81,6 +81,7 @@ def test_only_the_allowed_models_are_in_the_admin():
         "axes.accessattempt",
         # The pathway's reference data: no case data.
         "safeguarding.socexhub",
+        "spoc.servicelevel",
         "safeguarding.timescales",
         "safeguarding.disruptiontactickind",
     }
