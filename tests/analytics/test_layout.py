@@ -22,7 +22,8 @@ def _network(seed: int = 3):
             a, b = sorted((ids[i], ids[rng.randrange(i)]))
             edges[(a, b)] = round(rng.uniform(0.1, 2.0), 3)
     for a, b in (("N1-000", "N2-000"), ("N1-005", "N2-003"), ("N1-007", "N3-000")):
-        edges[tuple(sorted((a, b)))] = 1.0
+        low, high = sorted((a, b))
+        edges[(low, high)] = 1.0
     return group_of, edges
 
 

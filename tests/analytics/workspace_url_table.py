@@ -12,7 +12,7 @@ SAFE = ("get", "head")
 RESULT = "analytics.nominalresult"
 GROUP = "analytics.groupresult"
 
-VERB_TABLE = {
+VERB_TABLE: dict[str, tuple] = {
     "analytics:run_network": (("run",), POLICE, POLICE, set(), SAFE),
     "analytics:run_groups": (("run",), POLICE, POLICE, set(), SAFE),
     "analytics:run_dismantling": (("run",), POLICE, POLICE, set(), SAFE),

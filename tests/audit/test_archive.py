@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -31,7 +32,7 @@ def aged(db):
     return old, recent
 
 
-def archive_path(directory) -> object:
+def archive_path(directory) -> Path:
     (path,) = directory.glob("*.jsonl")
     return path
 
@@ -79,7 +80,8 @@ def test_delete_removes_archived_rows_and_verification_starts_after_them(aged, t
     # The chain carries on from the archived head.
     write_events(1)
     chain.chain_pending()
-    assert AccessEvent.objects.order_by("-chain_seq").first().chain_seq == 7
+    newest = AccessEvent.objects.order_by("-chain_seq").first()
+    assert newest is not None and newest.chain_seq == 7
     assert chain.verify_chain().intact
 
 

@@ -264,7 +264,7 @@ def test_parallel_verification_finds_the_first_fault_across_ranges(monkeypatch, 
         targets = [event_at(10), event_at(7)]
         for target in targets:
             raw("UPDATE audit_accessevent SET object_id = 'x' WHERE id = %s", [target.pk])
-        expected = ("altered", 7, targets[1].pk)
+        expected: tuple[str, int, int | None] = ("altered", 7, targets[1].pk)
     else:  # seq 4 and 5 straddle the first two ranges
         for seq in (5, 4):
             target = event_at(seq)
