@@ -19,3 +19,5 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F40
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # noqa: F405
 # The append-only triggers let pytest-django flush the database (portal/audit/chain.py).
 AUDIT_ALLOW_TEST_FLUSH = True
+# The session-long test worker outlives each test's flush (portal/celery.py).
+CELERY_WORKER_FORGETS_CONTENT_TYPES = True
