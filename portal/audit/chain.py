@@ -250,9 +250,25 @@ def chain_pending(*, wait: bool = True, batch_size: int = 20000) -> int:
 
 
 def chain_pending_soon() -> None:
-    """After a commit that wrote access events: chain them unless another pass is at it. A
-    failure here must not fail the request that already committed: the beat task retries."""
+    """After a commit that wrote access events: have them chained soon, off the request's path.
+
+    With AUDIT_CHAIN_DEBOUNCE_SECONDS (production: 2) one chaining task is queued per window,
+    with that countdown, however many requests commit in it: a request pays one cache write,
+    not a second committed transaction. With 0 (the tests, and wherever tasks run eagerly) the
+    pending events are chained here, unless another pass is at it. A failure here must not fail
+    the request that already committed: the beat task retries."""
+    from django.conf import settings
+
+    debounce = getattr(settings, "AUDIT_CHAIN_DEBOUNCE_SECONDS", 0)
     try:
+        if debounce and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+            from django.core.cache import cache
+
+            if cache.add("audit:chain-scheduled", True, timeout=debounce):
+                from .tasks import chain_pending as chain_pending_task
+
+                chain_pending_task.apply_async(countdown=debounce)
+            return
         chain_pending(wait=False)
     except Exception:
         logger.exception("Chaining the access trail failed; the audit-chain-pending task will retry")

@@ -335,6 +335,9 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=2192)
 AUDIT_ARCHIVE_KEY = env("AUDIT_ARCHIVE_KEY", default="")
 # An access event still unchained this long after it was written is a verification fault.
 AUDIT_CHAIN_GRACE_SECONDS = env.int("AUDIT_CHAIN_GRACE_SECONDS", default=600)
+# Chaining runs in a Celery task queued at most once per this many seconds (0: at each commit,
+# in the request; always so where tasks run eagerly, as in the demo).
+AUDIT_CHAIN_DEBOUNCE_SECONDS = env.int("AUDIT_CHAIN_DEBOUNCE_SECONDS", default=2)
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -21,3 +21,5 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  #
 AUDIT_ALLOW_TEST_FLUSH = True
 # The session-long test worker outlives each test's flush (portal/celery.py).
 CELERY_WORKER_FORGETS_CONTENT_TYPES = True
+# Chained at each commit, in the test process (portal/audit/chain.py chain_pending_soon).
+AUDIT_CHAIN_DEBOUNCE_SECONDS = 0

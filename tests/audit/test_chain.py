@@ -273,3 +273,21 @@ def test_parallel_verification_finds_the_first_fault_across_ranges(monkeypatch, 
         expected = ("deleted", 4, None)
     outcome = chain.verify_chain(record_anchor=False)
     assert (outcome.fault, outcome.fault_seq, outcome.fault_id) == expected
+
+
+def test_with_a_broker_chaining_leaves_the_request_for_a_task(db, settings):
+    """Off the request's path: each commit costs a cache write, and the one task queued for the
+    window (to the configured broker) chains them all."""
+    from django.core.cache import cache
+
+    from portal.audit import tasks
+
+    settings.AUDIT_CHAIN_DEBOUNCE_SECONDS, settings.CELERY_TASK_ALWAYS_EAGER = 2, False
+    cache.delete("audit:chain-scheduled")
+    write_events(3)
+    for _ in range(3):
+        chain.chain_pending_soon()
+    assert cache.get("audit:chain-scheduled") is True  # the window's task is queued
+    assert not AccessEvent.objects.filter(chain_seq__isnull=False).exists()  # nothing in the request
+    assert tasks.chain_pending() == 3  # what the queued task does
+    cache.delete("audit:chain-scheduled")
