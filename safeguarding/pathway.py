@@ -82,7 +82,7 @@ class Step:
 # --- field helpers ------------------------------------------------------------------------------
 
 
-def _text(data: Mapping, field: str, *, required: bool, label: str, max_length: int = SUMMARY_MAX_LENGTH) -> str:
+def step_text(data: Mapping, field: str, *, required: bool, label: str, max_length: int = SUMMARY_MAX_LENGTH) -> str:
     value = data.get(field, "")
     if not isinstance(value, str):
         raise ValidationError({field: f"{label} must be text."})
@@ -132,8 +132,8 @@ def _meeting(case: Case, actor, data: Mapping, kind: str, decision: str, *, outc
         case=case,
         kind=kind,
         held_on=_date(data, "held_on", label="Meeting date"),
-        attendee_names=_text(data, "attendee_names", required=False, label="Names of those present", max_length=1000),
-        minutes=_text(data, "minutes", required=kind == MeetingKind.STRATEGY_DISCUSSION, label="Minutes"),
+        attendee_names=step_text(data, "attendee_names", required=False, label="Names of those present", max_length=1000),
+        minutes=step_text(data, "minutes", required=kind == MeetingKind.STRATEGY_DISCUSSION, label="Minutes"),
         outcome=outcome,
         decision=decision,
         recorded_by=actor,
@@ -149,9 +149,9 @@ def _meeting(case: Case, actor, data: Mapping, kind: str, decision: str, *, outc
 
 def _police_review(case: Case, actor, to: str, data: Mapping, request) -> dict:
     if to == S.CLOSED:
-        reason = _text(data, "reason", required=True, label="The reason there is no safeguarding concern")
+        reason = step_text(data, "reason", required=True, label="The reason there is no safeguarding concern")
         return {"reason": reason}
-    concern = _text(data, "concern", required=True, label="The concern partners will read")
+    concern = step_text(data, "concern", required=True, label="The concern partners will read")
     if case.local_authority_id is None:
         code = data.get("local_authority", "")
         authority = Agency.objects.filter(code=code, kind=AgencyKind.LOCAL_AUTHORITY).first()
@@ -165,7 +165,7 @@ def _police_review(case: Case, actor, to: str, data: Mapping, request) -> dict:
     problem = sharing_problem(case=case, agency=case.local_authority)
     override = ""
     if problem:
-        override = _text(data, "consent_override_reason", required=False, label="The reason to share without consent")
+        override = step_text(data, "consent_override_reason", required=False, label="The reason to share without consent")
         if not override:
             raise ValidationError({"consent": problem})
         if not actor.has_perm(OVERRIDE_CONSENT_PERMISSION):
@@ -193,7 +193,7 @@ def _police_review(case: Case, actor, to: str, data: Mapping, request) -> dict:
 
 
 def _mash_decision(case: Case, actor, to: str, data: Mapping, request) -> dict:
-    reason = _text(data, "reason", required=to == S.NO_FURTHER_ACTION, label="The reason for no further action")
+    reason = step_text(data, "reason", required=to == S.NO_FURTHER_ACTION, label="The reason for no further action")
     return {"decision": "accepted" if to == S.SCREENING else "no further action", "reason": reason}
 
 
@@ -203,7 +203,7 @@ def _screening(case: Case, actor, to: str, data: Mapping, request) -> dict:
     chosen = data.get("risk_level") or suggested
     if chosen not in RiskLevel.values:
         raise ValidationError({"risk_level": "Choose high, medium or low."})
-    override_reason = _text(
+    override_reason = step_text(
         data, "override_reason", required=chosen != suggested, label="Why the level differs from the tool's suggestion"
     )
     expected = S.STRATEGY_DISCUSSION if chosen == RiskLevel.HIGH else S.CONTEXTUAL_MEETING
@@ -239,7 +239,7 @@ def _strategy_discussion(case: Case, actor, to: str, data: Mapping, request) -> 
 
 def _contextual_meeting(case: Case, actor, to: str, data: Mapping, request) -> dict:
     expected = S.DISRUPTION_PANEL if case.risk_level == RiskLevel.MEDIUM else S.MONITORING
-    reason = _text(data, "reason", required=to != expected, label="Why the meeting departs from the rating")
+    reason = step_text(data, "reason", required=to != expected, label="Why the meeting departs from the rating")
     meeting = _meeting(case, actor, data, MeetingKind.CONTEXTUAL_MEETING, to)
     if to != expected:
         case.risk_level = RiskLevel.MEDIUM if to == S.DISRUPTION_PANEL else RiskLevel.LOW
@@ -272,14 +272,14 @@ def _disruption_panel(case: Case, actor, to: str, data: Mapping, request) -> dic
                 kind=kind,
                 owner_agency=owner,
                 review_on=review_on,
-                notes=_text(tactic, "notes", required=False, label="Notes", max_length=1000),
+                notes=step_text(tactic, "notes", required=False, label="Notes", max_length=1000),
             )
         )
     return {"meeting": meeting.pk, "tactics": [t.kind.code for t in created]}
 
 
 def _monitoring(case: Case, actor, to: str, data: Mapping, request) -> dict:
-    reason = _text(
+    reason = step_text(
         data, "reason", required=True, label="The review's conclusion" if to == S.CLOSED else "The new intelligence"
     )
     MonitoringReview.objects.create(
@@ -291,7 +291,7 @@ def _monitoring(case: Case, actor, to: str, data: Mapping, request) -> dict:
 def _reopen(case: Case, actor, to: str, data: Mapping, request) -> dict:
     """Back to the MASH on new intelligence. A case closed at the police review was never
     shared: re-opening it is a referral, with the same consent rule."""
-    reason = _text(data, "reason", required=True, label="The new intelligence that re-opens the case")
+    reason = step_text(data, "reason", required=True, label="The new intelligence that re-opens the case")
     if case.local_authority_id is None:
         raise ValidationError(
             {"local_authority": "Set the person's local authority (police review) before re-opening."}

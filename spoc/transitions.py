@@ -35,7 +35,7 @@ from django.utils.dateparse import parse_date
 from portal.accounts.roles import COMMS_APPLICANT_ROLES, Role
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
-from safeguarding.pathway import TransitionNotAllowed
+from safeguarding.pathway import TransitionNotAllowed, step_text
 
 from . import clocks
 from .models import (
@@ -72,17 +72,8 @@ class Step:
 
 
 def _text(data: Mapping, field: str, *, label: str, required: bool = True, max_length: int = TEXT_MAX) -> str:
-    value = data.get(field, "")
-    if not isinstance(value, str):
-        raise ValidationError({field: f"{label} must be text."})
-    value = value.strip()
-    if "\x00" in value:
-        raise ValidationError({field: f"{label} contains a NUL character; remove it."})
-    if required and not value:
-        raise ValidationError({field: f"{label} is required for this step."})
-    if len(value) > max_length:
-        raise ValidationError({field: f"{label} has {len(value):,} characters; at most {max_length:,}."})
-    return value
+    """A step's text field, checked as the pathway checks its own (one rule for both)."""
+    return step_text(data, field, required=required, label=label, max_length=max_length)
 
 
 def _date(data: Mapping, field: str, *, label: str) -> date:
