@@ -10,6 +10,7 @@ list records the ids it shows, every export its file's SHA-256 and the ids it co
 from __future__ import annotations
 
 import base64
+from typing import cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q, QuerySet
@@ -24,6 +25,7 @@ from portal.access import objects_for_user, require_role
 from portal.accounts.roles import POLICE_DATA_ROLES
 from portal.audit.models import AccessAction, AccessEvent
 from portal.audit.services import record_access
+from portal.keyset import KeysetPagination
 from safeguarding.serializers import DetailSerializer  # the cases API's refusal shape
 
 from .exports import (
@@ -243,6 +245,7 @@ class RunGroupViewSet(viewsets.GenericViewSet):
 )
 class RunNominalViewSet(viewsets.GenericViewSet):
     serializer_class = NominalResultSerializer
+    pagination_class = KeysetPagination  # 100,000 people in a large run: pages by cursor, not OFFSET
     lookup_field = "nominal_id"
     lookup_value_regex = r"[^/]{1,64}"
     http_method_names = ["get", "head", "options"]
@@ -262,8 +265,11 @@ class RunNominalViewSet(viewsets.GenericViewSet):
         if chosen.get("protect") is not None:
             to_protect = Q(is_child=True) | Q(is_vulnerable_adult=True)
             results = results.filter(to_protect) if chosen["protect"] else results.exclude(to_protect)
-        results = results.order_by(*ORDERINGS_NOMINALS[chosen.get("ordering") or "-score"])
-        page = self.paginate_queryset(results) or []
+        ordering = chosen.get("ordering") or "-score"
+        paginator = cast(KeysetPagination, self.paginator)
+        page = paginator.paginate_queryset(
+            results, request, self, ordering=ORDERINGS_NOMINALS[ordering], ordering_name=ordering
+        )
         record_access(
             action=AccessAction.LIST,
             request=request,

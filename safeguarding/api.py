@@ -43,9 +43,16 @@ FIELD_ERRORS = OpenApiResponse(
 NOT_FOUND = OpenApiResponse(
     DetailSerializer, description="No such case, or not shared with you: the same answer, with nothing of the case."
 )
-FORBIDDEN = OpenApiResponse(
+PURPOSE_FIRST = OpenApiResponse(
     DetailSerializer,
-    description="You can read the case but your role, agency or access may not do this. Nothing changed.",
+    description="You may read the case but no work of yours explains opening it: give the purpose on its page "
+    "in the portal first (break-glass, reviewed by the auditors). Nothing of the case is in the answer.",
+)
+# A write can be refused for either reason: a read-only share, or no purpose given yet.
+WRITE_REFUSED = OpenApiResponse(
+    DetailSerializer,
+    description="Your role, agency or access may not do this, or no work of yours explains opening the case "
+    "(give the purpose on its page in the portal first). Nothing changed.",
 )
 CONFLICT = OpenApiResponse(
     DetailSerializer, description="The step cannot be taken from the case's current state (named). Nothing changed."
@@ -68,12 +75,12 @@ def _field_errors(error: DjangoValidationError) -> dict:
     ),
     retrieve=extend_schema(
         summary="One case, its history and where it may go next",
-        responses={200: CaseDetailSerializer, 404: NOT_FOUND},
+        responses={200: CaseDetailSerializer, 403: PURPOSE_FIRST, 404: NOT_FOUND},
     ),
     partial_update=extend_schema(
         summary="Change a case's summary",
         request=CaseSummarySerializer,
-        responses={200: CaseDetailSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={200: CaseDetailSerializer, 400: FIELD_ERRORS, 403: WRITE_REFUSED, 404: NOT_FOUND},
     ),
 )
 class CaseViewSet(viewsets.GenericViewSet):
@@ -136,7 +143,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         description="Moves the case to `to` with the step's fields, exactly as the portal's pages do; the step is "
         "recorded (who, from, to, why) and the next deadline set. Any refusal changes nothing.",
         request=TransitionRequestSerializer,
-        responses={200: CaseDetailSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT},
+        responses={200: CaseDetailSerializer, 400: FIELD_ERRORS, 403: WRITE_REFUSED, 404: NOT_FOUND, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"], url_path="transitions", url_name="transitions")
     def transitions(self, request, pk=None):

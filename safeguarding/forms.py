@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from portal.access import Access
 from portal.accounts.models import Agency, AgencyKind
 from portal.audit.models import PurposeReason
+from portal.text import normalise_postcode
 
 from .models import SUMMARY_MAX_LENGTH, Case, CaseKind, CaseState, Consent, RiskLevel, StrategyOutcome
 from .pathway import tactic_kinds
@@ -17,13 +18,17 @@ from .screening import INDICATORS, score_answers
 class CaseForm(forms.ModelForm):
     class Meta:
         model = Case
-        fields = ["kind", "forenames", "surname", "date_of_birth", "local_authority", "summary"]
+        fields = ["kind", "forenames", "surname", "date_of_birth", "home_postcode", "local_authority", "summary"]
+        labels = {"home_postcode": "Home postcode (if known)"}
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         authority = cast(forms.ModelChoiceField, self.fields["local_authority"])
         authority.queryset = Agency.objects.filter(kind=AgencyKind.LOCAL_AUTHORITY)
+
+    def clean_home_postcode(self) -> str:
+        return normalise_postcode(self.cleaned_data.get("home_postcode", ""))
 
 
 class CaseSummaryForm(forms.Form):

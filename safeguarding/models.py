@@ -17,6 +17,8 @@ from django.db import models
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from portal.text import validate_postcode
+
 SUMMARY_MAX_LENGTH = 20_000
 # PostgreSQL refuses NUL in text: refuse it with a message instead of failing the request.
 NO_NUL = ProhibitNullCharactersValidator()
@@ -100,7 +102,9 @@ class Case(models.Model):
     forenames = models.CharField(max_length=150, validators=[NO_NUL])
     surname = models.CharField(max_length=100, validators=[NO_NUL])
     date_of_birth = models.DateField(null=True, blank=True, validators=[validate_date_of_birth])
-    home_postcode = models.CharField(max_length=10, blank=True, validators=[NO_NUL])
+    # Where the person lives, when known: the hub uses it, and the auditors' rules compare it
+    # with the postcodes of the staff who look the person up (portal/audit/misuse.py).
+    home_postcode = models.CharField(max_length=10, blank=True, validators=[validate_postcode])
     # Empty for a person whose authority is unknown or outside the seven: they wait in the
     # force-wide triage queue until a police officer sets it.
     local_authority = models.ForeignKey(

@@ -19,6 +19,7 @@ from portal.accounts.models import Agency, AgencyKind
 from portal.accounts.roles import SHARING_ROLES
 from portal.audit.models import AccessAction
 from portal.audit.services import record_access
+from portal.text import normalise_postcode
 
 from .deadlines import case_deadline_refresh
 from .models import Case, CaseKind, CaseState, CaseTransition, Consent, HubCoverage
@@ -48,6 +49,7 @@ def case_create(
     surname: str,
     local_authority: Agency | None,
     date_of_birth=None,
+    home_postcode: str = "",
     nominal=None,
     summary: str = "",
     request=None,
@@ -68,6 +70,7 @@ def case_create(
         forenames=forenames,
         surname=surname,
         date_of_birth=date_of_birth,
+        home_postcode=normalise_postcode(home_postcode),
         nominal=nominal,
         local_authority=local_authority,
         hub=coverage.hub if coverage else None,

@@ -37,7 +37,11 @@ from .services import (
 
 # What an administrator may never change on their own account: each would raise their own
 # privileges or move them into an agency whose cases they would then read.
-SELF_PROTECTED_FIELDS = frozenset({"role", "agency", "is_superuser", "is_staff", "groups", "user_permissions"})
+# Vetting details too: the misuse rules compare them with the people an account looks up, so an
+# administrator who could edit their own could hide a search for their own family.
+SELF_PROTECTED_FIELDS = frozenset(
+    {"role", "agency", "is_superuser", "is_staff", "groups", "user_permissions", "date_of_birth", "home_postcode"}
+)
 # Of those, the ones on the account's own row (groups and permissions are in no admin form).
 _SELF_PROTECTED_COLUMNS = SELF_PROTECTED_FIELDS - {"groups", "user_permissions"}
 
@@ -110,6 +114,14 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
         ("Agency and role", {"fields": ("agency", "role")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (
+            "Vetting details",
+            {
+                "fields": ("date_of_birth", "home_postcode"),
+                "description": "From the person's vetting record. Only the auditors' misuse rules read them: "
+                "they flag look-ups of people who share this surname and postcode, or this name and date of birth.",
+            },
+        ),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -145,10 +157,10 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
                     action=AccessAction.REFUSED,
                     request=request,
                     obj=obj,
-                    reason="administrators may not change their own role, agency or privileges",
+                    reason="administrators may not change their own role, agency, privileges or vetting details",
                     detail={"fields": forged},
                 )
-                raise PermissionDenied("You cannot change your own role, agency or privileges.")
+                raise PermissionDenied("You cannot change your own role, agency, privileges or vetting details.")
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
@@ -156,7 +168,7 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
         if stored is not None and self._is_self(request, obj):
             # The form has no such field for one's own account; this catches any other way in.
             if any(getattr(stored, field) != getattr(obj, field) for field in _SELF_PROTECTED_COLUMNS):
-                raise PermissionDenied("You cannot change your own role, agency or privileges.")
+                raise PermissionDenied("You cannot change your own role, agency, privileges or vetting details.")
         before = privilege_snapshot(stored) if stored is not None else None
         super().save_model(request, obj, form, change)
         privilege_changes_record(actor=request.user, obj=obj, before=before, request=request)

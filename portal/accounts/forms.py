@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.contrib.auth.forms import UsernameField
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from portal.text import normalise_postcode
 
 from .models import User
 
@@ -45,5 +51,26 @@ class AccountChangeForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("username", "first_name", "last_name", "email", "agency", "role", "is_active", "is_staff")
+        fields = (
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "agency",
+            "role",
+            "is_active",
+            "is_staff",
+            "date_of_birth",
+            "home_postcode",
+        )
         field_classes = {"username": UsernameField}
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_date_of_birth(self) -> date | None:
+        born = self.cleaned_data.get("date_of_birth")
+        if born is not None and not date(1900, 1, 1) <= born < timezone.localdate():
+            raise ValidationError("Enter the date of birth on the person's vetting record: a date in the past.")
+        return born
+
+    def clean_home_postcode(self) -> str:
+        return normalise_postcode(self.cleaned_data.get("home_postcode", ""))

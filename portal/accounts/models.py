@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 
+from portal.text import validate_postcode
+
 from .roles import Role
 
 
@@ -48,7 +50,7 @@ class User(AbstractUser):
     # Held for vetting, and so the auditors' rules can tell when someone looks up themselves,
     # their family or neighbours, or a colleague (portal/audit/misuse.py).
     date_of_birth = models.DateField(null=True, blank=True)
-    home_postcode = models.CharField(max_length=10, blank=True)
+    home_postcode = models.CharField(max_length=10, blank=True, validators=[validate_postcode])
 
     REQUIRED_FIELDS = ["email", "agency", "role"]
 

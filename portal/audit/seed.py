@@ -145,12 +145,10 @@ def _planted_cases(users: dict[str, Any]) -> dict[str, Case]:
                 forenames=forenames,
                 surname=surname,
                 date_of_birth=born,
+                home_postcode=postcode,
                 local_authority=mash.agency,
                 summary="Demo person for the auditor's misuse rules.",
             )
-        if postcode and case.home_postcode != postcode:
-            # No page sets a home postcode yet; the demo gives these people one.
-            Case.objects.filter(pk=case.pk).update(home_postcode=postcode)
         cases[key] = case
     return cases
 

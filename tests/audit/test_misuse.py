@@ -13,7 +13,7 @@ from portal.audit.misuse import DEFAULTS, evaluate_rules, rules
 from portal.audit.models import AccessAction, AccessEvent, Alert, MisuseRuleCode
 from portal.audit.relationships import explain_access
 from portal.audit.services import record_access
-from safeguarding.models import Case, CaseKind
+from safeguarding.models import CaseKind
 from safeguarding.services import case_create
 from tests.audit.conftest import at
 from tests.conftest import require_services
@@ -46,6 +46,7 @@ def unrelated_case(personas, clock):
             date_of_birth=date(2011, 4, 4),
             local_authority=personas.agencies["birmingham"],
             summary="Went missing twice this month.",
+            home_postcode="b11aa",
         )
         access_grant(actor=personas.mash_manager, target=case, level=Access.READ, agency=personas.agencies["wmp"])
         return case
@@ -133,12 +134,12 @@ def test_looking_up_family_or_a_colleague(personas, unrelated_case, clock, fresh
     from portal.accounts.models import User
 
     analyst = personas.analyst
-    # Vetting details (the demo seed sets them the same way; no page edits them).
+    # Vetting details, as an administrator sets them on the account's admin page (tested in
+    # tests/portal/test_admin.py); the case above was opened with the postcode "b11aa".
     User.objects.filter(pk=analyst.pk).update(last_name="Marlowe", home_postcode="B1 1AA")
     User.objects.filter(pk=personas.spoc.pk).update(
         first_name="Dexter", last_name="Okoro", date_of_birth=date(1990, 2, 2)
     )
-    Case.objects.filter(pk=unrelated_case.pk).update(home_postcode="b11aa")  # no service sets a postcode
     colleague_case = clock.do(
         at(-1, 9),
         case_create,

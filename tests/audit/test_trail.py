@@ -60,6 +60,18 @@ def test_a_list_names_every_row_it_showed(client, personas, child_case):
     assert {(CASE, str(child_case.pk)), (CASE, str(second.pk))} <= subjects(event)
 
 
+def test_a_long_list_names_every_row_once_in_the_same_transaction_as_its_event(personas):
+    # Above COPY_SUBJECTS_FROM rows PostgreSQL writes them with COPY; SQLite with INSERTs.
+    from portal.audit.services import COPY_SUBJECTS_FROM
+
+    ids = [f"N-{number}" for number in range(COPY_SUBJECTS_FROM + 100)]
+    shown = [(NOMINAL, pk) for pk in ids] + [(NOMINAL, ids[0])]  # a repeat is named once
+    event = record_access(action=AccessAction.LIST, actor=personas.analyst, object_type=NOMINAL, shown=shown)
+    assert subjects(event) == {(NOMINAL, pk) for pk in ids}
+    assert AccessEventSubject.objects.filter(event=event).count() == len(ids)
+    assert subject_timeline(NOMINAL, ids[-1]).events == [event]
+
+
 def test_a_nominal_search_names_the_people_it_returned(client, personas, nominal):
     client.force_login(personas.analyst)
     client.get(reverse("analytics:nominal_list"), {"q": "Harbottle"})

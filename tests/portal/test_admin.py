@@ -215,6 +215,8 @@ def test_own_role_agency_and_privileges_are_read_only(client, personas):
         {"is_staff": ""},
         {"groups": "1"},
         {"user_permissions": "1"},
+        {"date_of_birth": "1980-01-01"},
+        {"home_postcode": "B1 1AA"},
     ],
 )
 def test_a_forged_post_of_own_privileges_is_refused_and_changes_nothing(client, personas, forged):
@@ -249,6 +251,31 @@ def test_own_privileges_are_refused_when_saved_by_any_other_route(rf, personas):
         UserAdmin(User, admin.site).save_model(request, me, form=None, change=True)
     me.refresh_from_db()
     assert me.role == Role.ADMINISTRATOR
+
+
+def test_an_administrator_sets_someone_elses_vetting_details_checked_and_recorded(client, personas):
+    admin_user, analyst = personas.administrator, personas.analyst
+    client.force_login(admin_user)
+    url = reverse("admin:accounts_user_change", args=[analyst.pk])
+    page = client.get(url).content.decode()
+    assert 'name="date_of_birth"' in page and 'name="home_postcode"' in page
+    for bad, message in (
+        ({"home_postcode": "B1"}, "Enter a UK postcode such as B1 1AA"),
+        ({"date_of_birth": "2999-01-01"}, "a date in the past"),
+    ):
+        response = client.post(url, _change_form(analyst, **bad))
+        assert response.status_code == 200 and message in response.content.decode(), bad
+    analyst.refresh_from_db()
+    assert (analyst.date_of_birth, analyst.home_postcode) == (None, "")
+    response = client.post(url, _change_form(analyst, date_of_birth="1985-04-02", home_postcode="b11aa"))
+    assert response.status_code == 302
+    analyst.refresh_from_db()
+    assert (str(analyst.date_of_birth), analyst.home_postcode) == ("1985-04-02", "B1 1AA")
+    change = AccessEvent.objects.filter(action=AccessAction.ADMIN, object_id=str(analyst.pk)).latest("id")
+    assert change.actor == admin_user
+    assert "Date of birth" in change.detail["change_message"] and "Home postcode" in change.detail["change_message"]
+    own = client.get(reverse("admin:accounts_user_change", args=[admin_user.pk])).content.decode()
+    assert 'name="home_postcode"' not in own and 'name="date_of_birth"' not in own
 
 
 def test_an_administrator_may_still_edit_their_own_name(client, personas):
@@ -603,7 +630,6 @@ def test_every_admin_page_opens_for_the_administrator(client, personas):
         reverse("admin:axes_accessattempt_delete", args=[attempt.pk]),
     ):
         assert client.get(url).status_code == 200, url
-
 
 
 @pytest.mark.django_db

@@ -22,7 +22,8 @@ def test_sharing_page_grants_read_then_revoke_removes_it(client, personas, child
     coventry = personas.agencies["coventry"]
     client.force_login(personas.mash_manager)
     response = client.post(
-        reverse("safeguarding:case_sharing", args=[child_case.pk]), {**SHARE_WHY, "agency": coventry.pk, "level": "read"}
+        reverse("safeguarding:case_sharing", args=[child_case.pk]),
+        {**SHARE_WHY, "agency": coventry.pk, "level": "read"},
     )
     assert response.status_code == 302
     client.force_login(personas.mash_coventry)
@@ -129,6 +130,20 @@ def test_case_form_rejects_bad_dates_with_a_message(client, personas):
     )
     assert response.status_code == 200 and "Enter a valid date" in response.content.decode()
     assert not Case.objects.exists()
+
+
+def test_a_case_keeps_the_home_postcode_in_one_form_and_refuses_one_that_is_not(client, personas):
+    client.force_login(personas.analyst)
+    person = {"kind": "child", "forenames": "A", "surname": "B", "local_authority": personas.agencies["dudley"].pk}
+    response = client.post(reverse("safeguarding:case_create"), {**person, "home_postcode": "dy1 1aa"})
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.home_postcode == "DY1 1AA"
+    assert "DY1 1AA" in client.get(reverse("safeguarding:case_detail", args=[case.pk])).content.decode()
+    for bad in ("DY1", "12345", "DY1 1AA X", "DY1 1A"):
+        response = client.post(reverse("safeguarding:case_create"), {**person, "home_postcode": bad})
+        assert response.status_code == 200 and "Enter a UK postcode such as B1 1AA" in response.content.decode(), bad
+    assert Case.objects.count() == 1
 
 
 def test_refused_shares_and_revocations_are_recorded(client, personas, child_case):
