@@ -241,6 +241,16 @@ def test_the_database_refuses_to_change_a_completed_run(imported):
         "priority_rank, children_present) VALUES (%s, 999, '[]', 0, '', 0, 0, 999, 0)",
         [run.pk],
     )
+    # Its drawing too (migration 0009).
+    assert "the run is complete" in refused(
+        "UPDATE analytics_runlayout SET group_positions = '{}' WHERE run_id = %s", [run.pk]
+    )
+    assert "the run is complete" in refused("DELETE FROM analytics_grouplayout WHERE run_id = %s", [run.pk])
+    assert "the run is complete" in refused(
+        'INSERT INTO analytics_grouplayout (run_id, "group", positions, edges, external) '
+        "VALUES (%s, 999, '{}', '[]', '[]')",
+        [run.pk],
+    )
     item = ValidationItem.objects.filter(run=run).first()
     assert item is not None
     assert "the run is complete" in refused("DELETE FROM analytics_validationitem WHERE id = %s", [item.pk])
