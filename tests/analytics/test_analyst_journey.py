@@ -53,6 +53,7 @@ def test_the_analysts_journey_from_upload_to_a_childs_safeguarding_state(
     from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as shown
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -139,6 +140,21 @@ def test_the_analysts_journey_from_upload_to_a_childs_safeguarding_state(
     assert int(canvas.get_attribute("data-edge-count") or -1) > 0
     keep("6-group-network")
     check("group network")
+
+    # From the keyboard: N chooses the first person in dismantling order, N again the second,
+    # P goes back, Escape clears; the panel reads each choice out.
+    order = browser.execute_script("return JSON.parse(document.getElementById('network-data').textContent).nodes")
+    labels = [f"{node['label']} {node['key']}" for node in order[:2]]
+    canvas.send_keys("n")
+    summary = wait.until(shown.visibility_of_element_located((By.CSS_SELECTOR, "[data-network-summary]")))
+    wait.until(lambda b: summary.text.startswith(labels[0]))
+    canvas.send_keys("n")
+    wait.until(lambda b: summary.text.startswith(labels[1]))
+    canvas.send_keys("p")
+    wait.until(lambda b: summary.text.startswith(labels[0]))
+    assert browser.switch_to.active_element == canvas
+    canvas.send_keys(Keys.ESCAPE)
+    wait.until(lambda b: not b.find_element(By.CSS_SELECTOR, "[data-network-selection]").is_displayed())
 
     # Click the child where the drawing shows them; the panel offers their profile.
     child = NominalResult.objects.filter(run=run, group=top.group, is_child=True).order_by("nominal_id").first()

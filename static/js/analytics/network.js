@@ -1,8 +1,9 @@
 // The analyst's network view: draws the JSON the page carries (json_script) with sigma.js on
 // graphology. Positions were computed on the server when the run was stored, so the browser
 // runs no layout. Hover shows a summary, selecting a node offers its page (and, for a person,
-// their neighbours); the form filters and sizes what is drawn. Once drawn, the container
-// carries data-node-count and data-edge-count (the tests and the benchmark read them).
+// their neighbours); the form filters and sizes what is drawn. The drawing also works from the
+// keyboard (see `keys` below). Once drawn, the container carries data-node-count and
+// data-edge-count (the tests and the benchmark read them).
 (function () {
   "use strict";
 
@@ -256,6 +257,42 @@
           .finally(function () { expand.disabled = false; });
       });
     }
+
+    // The keyboard, with the drawing focused: arrows pan, + and - zoom, 0 shows it all, N and P
+    // step through what is drawn in the table's order (dismantling order, or priority for
+    // groups), Enter opens the one chosen, Escape clears the choice. The panel (aria-live)
+    // reads out each choice.
+    var order = data.nodes.map(function (node) { return node.key; });
+    function step(by) {
+      var shown = order.filter(function (key) { return graph.hasNode(key) && visible(graph.getNodeAttributes(key)); });
+      if (!shown.length) return;
+      var at = selected ? shown.indexOf(selected) : -1;
+      var next = shown[(at + by + shown.length) % shown.length];
+      select(next);
+      var place = renderer.getNodeDisplayData(next);
+      if (place) renderer.getCamera().animate({ x: place.x, y: place.y }, { duration: 200 });
+    }
+    var keys = {
+      ArrowLeft: function (camera) { camera.setState({ x: camera.x - 0.1 * camera.ratio }); },
+      ArrowRight: function (camera) { camera.setState({ x: camera.x + 0.1 * camera.ratio }); },
+      ArrowUp: function (camera) { camera.setState({ y: camera.y + 0.1 * camera.ratio }); },
+      ArrowDown: function (camera) { camera.setState({ y: camera.y - 0.1 * camera.ratio }); },
+      "+": function (camera) { camera.animatedZoom({ duration: 150 }); },
+      "=": function (camera) { camera.animatedZoom({ duration: 150 }); },
+      "-": function (camera) { camera.animatedUnzoom({ duration: 150 }); },
+      "0": function (camera) { camera.animatedReset({ duration: 150 }); },
+      n: function () { step(1); },
+      p: function () { step(-1); },
+      Enter: function () { if (selected) window.location.assign(open.href); },
+      Escape: function () { select(null); },
+    };
+    container.addEventListener("keydown", function (event) {
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      var action = keys[event.key] || keys[event.key.toLowerCase()];
+      if (!action) return;
+      event.preventDefault();
+      action(renderer.getCamera());
+    });
 
     form.addEventListener("input", function () {
       state.size = form.elements.size.value;
