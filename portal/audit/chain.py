@@ -249,25 +249,38 @@ def chain_pending(*, wait: bool = True, batch_size: int = 20000) -> int:
             chained += len(rows)
 
 
+# When the task this process queued last will run (time.monotonic()): until then a commit here
+# needs no cache write, as that task starts after it and chains it.
+_queued_task_runs_at = 0.0
+# Kept clear of the task's start, for the clocks of the broker and the worker.
+_QUEUE_MARGIN_SECONDS = 0.5
+
+
 def chain_pending_soon() -> None:
     """After a commit that wrote access events: have them chained soon, off the request's path.
 
     With AUDIT_CHAIN_DEBOUNCE_SECONDS (production: 2) one chaining task is queued per window,
-    with that countdown, however many requests commit in it: a request pays one cache write,
-    not a second committed transaction. With 0 (the tests, and wherever tasks run eagerly) the
-    pending events are chained here, unless another pass is at it. A failure here must not fail
-    the request that already committed: the beat task retries."""
+    with that countdown, however many requests commit in it: a request pays at most one cache
+    write (none while a task this process queued is still to run), not a second committed
+    transaction. With 0 (the tests, and wherever tasks run eagerly) the pending events are
+    chained here, unless another pass is at it. A failure here must not fail the request that
+    already committed: the beat task retries."""
+    global _queued_task_runs_at
     from django.conf import settings
 
     debounce = getattr(settings, "AUDIT_CHAIN_DEBOUNCE_SECONDS", 0)
     try:
         if debounce and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+            now = time.monotonic()
+            if now < _queued_task_runs_at - _QUEUE_MARGIN_SECONDS:
+                return
             from django.core.cache import cache
 
             if cache.add("audit:chain-scheduled", True, timeout=debounce):
                 from .tasks import chain_pending as chain_pending_task
 
                 chain_pending_task.apply_async(countdown=debounce)
+                _queued_task_runs_at = now + debounce
             return
         chain_pending(wait=False)
     except Exception:

@@ -16,9 +16,10 @@ from .models import AccessAction, AccessEvent, AccessEventSubject, Alert
 # A record an event showed: a model instance, or (object_type, object_id) when the caller holds
 # only the key.
 Shown = models.Model | tuple[str, str]
-# From this many subject rows on, PostgreSQL takes them with COPY (a 5,000-person group's page
-# names 10,000): an INSERT of that many rows costs a large page a third of a second.
-COPY_SUBJECTS_FROM = 500
+# How PostgreSQL takes an event's subject rows: one INSERT from two arrays (unnest), or from
+# this many rows on, COPY. Against bulk_create, a case page's two rows cost 0.35 ms less, a
+# list's hundred 1.8 ms less, a 5,000-person group's 10,000 a third of a second less.
+COPY_SUBJECTS_FROM = 1000
 
 
 def subject_keys(item: Shown) -> list[tuple[str, str]]:
@@ -113,12 +114,19 @@ def _write_subjects(event: AccessEvent, keys: list[tuple[str, str]]) -> None:
     """The subject rows of `event`, inside the caller's transaction."""
     if not keys:
         return
-    if connection.vendor == "postgresql" and len(keys) >= COPY_SUBJECTS_FROM:
+    if connection.vendor == "postgresql":
         table = AccessEventSubject._meta.db_table
         with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} (event_id, subject_type, subject_id) FROM STDIN") as copy:
-                for kind, key in keys:
-                    copy.write_row((event.pk, kind, key))
+            if len(keys) >= COPY_SUBJECTS_FROM:
+                with cursor.cursor.copy(f"COPY {table} (event_id, subject_type, subject_id) FROM STDIN") as copy:
+                    for kind, key in keys:
+                        copy.write_row((event.pk, kind, key))
+            else:
+                cursor.execute(
+                    f"INSERT INTO {table} (event_id, subject_type, subject_id) "
+                    "SELECT %s, kind, key FROM unnest(%s::varchar[], %s::varchar[]) AS shown(kind, key)",
+                    [event.pk, [kind for kind, _ in keys], [key for _, key in keys]],
+                )
         return
     AccessEventSubject.objects.bulk_create(
         [AccessEventSubject(event=event, subject_type=kind, subject_id=key) for kind, key in keys],

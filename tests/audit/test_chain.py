@@ -275,19 +275,30 @@ def test_parallel_verification_finds_the_first_fault_across_ranges(monkeypatch, 
     assert (outcome.fault, outcome.fault_seq, outcome.fault_id) == expected
 
 
-def test_with_a_broker_chaining_leaves_the_request_for_a_task(db, settings):
-    """Off the request's path: each commit costs a cache write, and the one task queued for the
-    window (to the configured broker) chains them all."""
+def test_with_a_broker_chaining_leaves_the_request_for_a_task(db, settings, monkeypatch):
+    """Off the request's path: a commit costs at most a cache write, none while the task this
+    process queued is still to run, and the one task queued for the window (to the configured
+    broker) chains them all."""
     from django.core.cache import cache
 
     from portal.audit import tasks
 
     settings.AUDIT_CHAIN_DEBOUNCE_SECONDS, settings.CELERY_TASK_ALWAYS_EAGER = 2, False
+    clock = [1000.0]
+    monkeypatch.setattr(chain.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(chain, "_queued_task_runs_at", 0.0)
     cache.delete("audit:chain-scheduled")
     write_events(3)
-    for _ in range(3):
-        chain.chain_pending_soon()
+    chain.chain_pending_soon()
     assert cache.get("audit:chain-scheduled") is True  # the window's task is queued
+    assert chain._queued_task_runs_at == 1002.0
+    cache.delete("audit:chain-scheduled")
+    clock[0] = 1001.4  # the queued task runs at 1002: a commit now needs no cache write
+    chain.chain_pending_soon()
+    assert cache.get("audit:chain-scheduled") is None
+    clock[0] = 1001.6  # too close to the task's start to count on it
+    chain.chain_pending_soon()
+    assert cache.get("audit:chain-scheduled") is True and chain._queued_task_runs_at == 1003.6
     assert not AccessEvent.objects.filter(chain_seq__isnull=False).exists()  # nothing in the request
     assert tasks.chain_pending() == 3  # what the queued task does
     cache.delete("audit:chain-scheduled")
