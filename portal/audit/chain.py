@@ -33,7 +33,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection as default_connection
-from django.db import transaction
+from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -83,6 +83,11 @@ CANONICAL_COLUMNS = (
     "detail",
 )
 CHAIN_COLUMNS = ("chain_seq", "chain_hash")
+# Hashed after the canonical text, and only when set: entries written before it was kept (empty)
+# keep the digest they were chained with.
+SUBJECTS_COLUMN = "subjects_digest"
+# The subjects digest of an event that showed no one (so that "no subjects" is recorded too).
+NO_SUBJECTS = hashlib.sha256(b"").hexdigest()
 
 
 # --- Key and hashes ---------------------------------------------------------------------------
@@ -105,6 +110,13 @@ def link(previous_hash: str, digest: bytes) -> str:
     return hmac.new(_key(), bytes.fromhex(previous_hash) + digest, hashlib.sha256).hexdigest()
 
 
+def subjects_digest(keys) -> str:
+    """SHA-256 (hex) of an event's subject rows: "type:id" lines in code-point order, as
+    `_subjects_digest_sql` computes it from the stored rows."""
+    lines = sorted(f"{kind}\x1f{key}" for kind, key in keys)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest() if lines else NO_SUBJECTS
+
+
 def canonical_text_sql(vendor: str) -> str:
     """SQL for the canonical text of row `t`'s content columns.
 
@@ -113,12 +125,13 @@ def canonical_text_sql(vendor: str) -> str:
     computed in C, which is what lets verification keep up with millions of rows. Timestamps and
     JSON print in one form because `_canonical_session` fixes DateStyle and TimeZone (jsonb's
     text is normalised). SQLite: each column as length:value, or ~ for NULL."""
+    subjects = f"CASE WHEN t.\"{SUBJECTS_COLUMN}\" = '' THEN '' ELSE '|' || t.\"{SUBJECTS_COLUMN}\" END"
     if vendor == "postgresql":
-        return "ROW(" + ", ".join(f't."{column}"' for column in CANONICAL_COLUMNS) + ")::text"
+        return "ROW(" + ", ".join(f't."{column}"' for column in CANONICAL_COLUMNS) + ")::text || " + subjects
     parts = [
         f"coalesce(length(CAST(t.\"{c}\" AS TEXT)) || ':' || CAST(t.\"{c}\" AS TEXT), '~')" for c in CANONICAL_COLUMNS
     ]
-    return " || '|' || ".join(parts)
+    return "(" + " || '|' || ".join(parts) + ") || " + subjects
 
 
 def _canonical_session(cursor, vendor: str) -> None:
@@ -455,6 +468,102 @@ def verify_chain(*, record_anchor: bool = True) -> Verification:
     if record_anchor and head_seq > start_seq and (anchor is None or anchor.chain_seq != head_seq):
         AuditAnchor.objects.create(chain_seq=head_seq, chain_hash=head_hash, entries=outcome.entries)
     return outcome
+
+
+# --- The subject rows -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubjectsVerification:
+    """Each event's subject rows against the digest it was written (and chained) with."""
+
+    entries: int
+    seconds: float
+    fault_id: int | None = None
+    fault_seq: int | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.fault_id is None
+
+    def describe(self) -> str:
+        if self.intact:
+            return f"subjects intact: {self.entries} entries checked"
+        seq = "-" if self.fault_seq is None else self.fault_seq
+        return f"first entry whose subjects changed: seq {seq} (id {self.fault_id}): subjects altered"
+
+
+def _subjects_sql() -> str:
+    """PostgreSQL: (entries checked, first id whose stored subject rows do not give its digest)
+    for event ids from %(lo)s to %(hi)s. Entries with no digest (written before it was kept)
+    are skipped."""
+    line = "s.subject_type || chr(31) || s.subject_id"
+    return f"""
+        SELECT count(*), min(e.id) FILTER (WHERE coalesce(d.digest, %(none)s) <> e.{SUBJECTS_COLUMN})
+        FROM {TABLE} e
+        LEFT JOIN (
+            SELECT s.event_id,
+                   encode(sha256(convert_to(string_agg({line}, E'\\n' ORDER BY {line} COLLATE "C"), 'UTF8')), 'hex')
+                       AS digest
+            FROM audit_accesseventsubject s WHERE s.event_id BETWEEN %(lo)s AND %(hi)s GROUP BY s.event_id
+        ) d ON d.event_id = e.id
+        WHERE e.id BETWEEN %(lo)s AND %(hi)s AND e.{SUBJECTS_COLUMN} <> ''
+    """
+
+
+def _subjects_range(lo: int, hi: int) -> tuple[int, int | None]:
+    with default_connection.cursor() as cursor:
+        cursor.execute(_subjects_sql(), {"lo": lo, "hi": hi, "none": NO_SUBJECTS})
+        checked, bad = cursor.fetchone()
+    return int(checked), bad
+
+
+def _subjects_range_in_thread(lo: int, hi: int) -> tuple[int, int | None]:
+    try:
+        return _subjects_range(lo, hi)
+    finally:
+        default_connection.close()
+
+
+def _subjects_in_python() -> tuple[int, int | None]:
+    """SQLite (no ordered aggregates): the same check, event by event."""
+    from .models import AccessEventSubject
+
+    shown: dict[int, list[tuple[str, str]]] = {}
+    for event_id, kind, key in AccessEventSubject.objects.values_list("event_id", "subject_type", "subject_id"):
+        shown.setdefault(event_id, []).append((kind, key))
+    checked, bad = 0, None
+    events = AccessEvent.objects.exclude(**{SUBJECTS_COLUMN: ""}).order_by("id").values_list("id", SUBJECTS_COLUMN)
+    for event_id, digest in events.iterator():
+        checked += 1
+        if bad is None and subjects_digest(shown.get(event_id, [])) != digest:
+            bad = event_id
+    return checked, bad
+
+
+def verify_subjects() -> SubjectsVerification:
+    """Check every event's subject rows ("who was shown") against the digest the event was
+    written with. The digest is in the chain (`verify_chain` finds it changed); this finds the
+    rows changed, removed, added or moved to another event. Changes nothing."""
+    started = time.perf_counter()
+    vendor = default_connection.vendor
+    if vendor != "postgresql":
+        checked, bad = _subjects_in_python()
+    else:
+        bounds = AccessEvent.objects.aggregate(lo=models.Min("id"), hi=models.Max("id"))
+        if bounds["lo"] is None:
+            checked, bad = 0, None
+        else:
+            ranges = _ranges(bounds["lo"], bounds["hi"], vendor)
+            if len(ranges) == 1:
+                parts = [_subjects_range(*ranges[0])]
+            else:
+                with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
+                    parts = list(pool.map(lambda bounds: _subjects_range_in_thread(*bounds), ranges))
+            checked = sum(part[0] for part in parts)
+            bad = min((part[1] for part in parts if part[1] is not None), default=None)
+    seq = AccessEvent.objects.filter(pk=bad).values_list("chain_seq", flat=True).first() if bad is not None else None
+    return SubjectsVerification(checked, time.perf_counter() - started, bad, seq)
 
 
 # --- Append-only (PostgreSQL) -----------------------------------------------------------------

@@ -65,6 +65,10 @@ class AccessEvent(models.Model):
     purpose = models.CharField(max_length=64, blank=True)
     recipients = models.JSONField(default=list, blank=True, help_text='[{"agency": ..., "user": ...}]')
     detail = models.JSONField(default=dict, blank=True)
+    # SHA-256 of the event's subject rows (chain.subjects_digest), written with them and hashed
+    # into the chain, so a subject row changed, removed or added later is found
+    # (chain.verify_subjects). Empty on entries written before it was kept.
+    subjects_digest = models.CharField(max_length=64, blank=True, editable=False)
     # The tamper-evident chain (portal/audit/chain.py): one order, no gaps, filled once.
     chain_seq = models.BigIntegerField(null=True, blank=True, unique=True)
     chain_hash = models.CharField(max_length=64, blank=True)

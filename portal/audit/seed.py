@@ -23,6 +23,7 @@ from django.utils import timezone
 from safeguarding.models import Case, CaseKind
 
 from .alerts import subject_marker_set
+from .chain import subjects_digest
 from .misuse import LONDON, evaluate_rules
 from .models import AccessAction, AccessEvent, AccessEventSubject, Alert, SubjectMarker
 from .relationships import CASE, NOMINAL, explain_access
@@ -80,6 +81,7 @@ class _Trail:
                 keys.update(dict.fromkeys(subject_keys(obj)))
         for item in shown:
             keys.update(dict.fromkeys(subject_keys(item)))
+        event.subjects_digest = subjects_digest(keys)
         self.events.append((event, list(keys)))
 
     def write(self) -> int:

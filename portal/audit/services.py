@@ -11,6 +11,7 @@ from django.db import connection, models, transaction
 
 from portal.proxy import client_ip
 
+from .chain import subjects_digest
 from .models import AccessAction, AccessEvent, AccessEventSubject, Alert
 
 # A record an event showed: a model instance, or (object_type, object_id) when the caller holds
@@ -104,6 +105,7 @@ def record_access(
         shown = [(object_type, str(pk)) for pk in event.detail["ids"]]
     for item in shown:
         keys.update(dict.fromkeys(subject_keys(item)))
+    event.subjects_digest = subjects_digest(keys)
     with transaction.atomic():  # one commit for the event and what it showed
         event.save()
         _write_subjects(event, list(keys))

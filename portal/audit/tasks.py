@@ -17,26 +17,31 @@ def chain_pending() -> int:
 
 @shared_task(name="portal.audit.tasks.verify_chain")
 def verify_chain() -> str:
-    """Verify the whole chain; on failure alert the auditors, once per distinct fault."""
+    """Verify the whole chain, then each event's subject rows against it; on failure alert the
+    auditors, once per distinct fault."""
     outcome = chain.verify_chain()
     if outcome.intact:
-        return outcome.describe()
-    detail = {"fault": outcome.fault, "chain_seq": outcome.fault_seq, "event_id": outcome.fault_id}
+        subjects = chain.verify_subjects()
+        if subjects.intact:
+            return f"{outcome.describe()}; {subjects.describe()}"
+        return _alert_once("subjects altered", subjects.fault_seq, subjects.fault_id, subjects.describe())
+    return _alert_once(outcome.fault, outcome.fault_seq, outcome.fault_id, outcome.describe())
+
+
+def _alert_once(fault: str, seq: int | None, event_id: int | None, description: str) -> str:
+    detail = {"fault": fault, "chain_seq": seq, "event_id": event_id}
     same = Alert.objects.filter(
-        kind=AlertKind.AUDIT_CHAIN,
-        detail__fault=outcome.fault,
-        detail__chain_seq=outcome.fault_seq,
-        detail__event_id=outcome.fault_id,
+        kind=AlertKind.AUDIT_CHAIN, detail__fault=fault, detail__chain_seq=seq, detail__event_id=event_id
     )
     if not same.exists():
         alert_raise(
             kind=AlertKind.AUDIT_CHAIN,
-            message=f"The audit trail failed verification: {outcome.describe()}",
-            subject_type="audit.accessevent" if outcome.fault_id is not None else "",
-            subject_id=str(outcome.fault_id) if outcome.fault_id is not None else "",
+            message=f"The audit trail failed verification: {description}",
+            subject_type="audit.accessevent" if event_id is not None else "",
+            subject_id=str(event_id) if event_id is not None else "",
             detail=detail,
         )
-    return outcome.describe()
+    return description
 
 
 @shared_task(name="portal.audit.tasks.evaluate_misuse_rules")

@@ -63,7 +63,60 @@ def chained(db) -> list[AccessEvent]:
 
 def test_every_content_column_is_hashed():
     fields = {field.column for field in AccessEvent._meta.concrete_fields}
-    assert fields == set(chain.CANONICAL_COLUMNS) | set(chain.CHAIN_COLUMNS)
+    assert fields == set(chain.CANONICAL_COLUMNS) | set(chain.CHAIN_COLUMNS) | {chain.SUBJECTS_COLUMN}
+
+
+# --- who was shown: the subject rows against the digest chained with each event ---------------
+
+
+def test_an_event_carries_the_digest_of_what_it_showed(chained):
+    from portal.audit.models import AccessEventSubject
+
+    for event in chained:
+        rows = AccessEventSubject.objects.filter(event=event).values_list("subject_type", "subject_id")
+        assert event.subjects_digest == chain.subjects_digest(list(rows)) != chain.NO_SUBJECTS
+    nobody = record_access(action=AccessAction.LIST, actor_username="x", object_type="safeguarding.case")
+    assert nobody.subjects_digest == chain.NO_SUBJECTS
+    assert chain.verify_subjects().intact and chain.verify_subjects().entries == 7
+
+
+@pytest.mark.parametrize("tamper", ["remove", "add", "alter", "move", "digest"])
+def test_a_subject_row_changed_behind_the_portal_is_found(chained, tamper):
+    """Hiding that someone was shown a child: the rows are changed directly (SQL, triggers off)."""
+    third, fifth = chained[2], chained[4]
+    if tamper == "remove":
+        raw("DELETE FROM audit_accesseventsubject WHERE event_id = %s", [third.pk])
+    elif tamper == "add":
+        raw(
+            "INSERT INTO audit_accesseventsubject (event_id, subject_type, subject_id) VALUES (%s, 'analytics.nominal', 'N9')",
+            [third.pk],
+        )
+    elif tamper == "alter":
+        raw("UPDATE audit_accesseventsubject SET subject_id = '999' WHERE event_id = %s", [third.pk])
+    elif tamper == "move":  # to a later event: both are wrong, the first is named
+        raw("UPDATE audit_accesseventsubject SET event_id = %s WHERE event_id = %s", [fifth.pk, third.pk])
+    else:  # the digest rewritten to match: the chain finds the event altered
+        raw(
+            "UPDATE audit_accessevent SET subjects_digest = %s WHERE id = %s",
+            [chain.subjects_digest([("safeguarding.case", "999")]), third.pk],
+        )
+        raw("UPDATE audit_accesseventsubject SET subject_id = '999' WHERE event_id = %s", [third.pk])
+        outcome = chain.verify_chain(record_anchor=False)
+        assert (outcome.fault, outcome.fault_seq, outcome.fault_id) == ("altered", 3, third.pk)
+        assert chain.verify_subjects().intact  # the rows match the forged digest: the chain is what tells
+        return
+    assert chain.verify_chain(record_anchor=False).intact  # the chain alone cannot see the rows
+    found = chain.verify_subjects()
+    assert (found.fault_id, found.fault_seq) == (third.pk, 3)
+    with pytest.raises(CommandError, match="seq 3 .*subjects altered"):
+        call_command("verify_audit", "--no-anchor", "--subjects")
+    call_command("verify_audit", "--no-anchor")  # passes: the chain alone
+
+
+def test_entries_from_before_the_digest_are_left_alone(chained):
+    raw("UPDATE audit_accessevent SET subjects_digest = '' WHERE id = %s", [chained[0].pk])
+    raw("DELETE FROM audit_accesseventsubject WHERE event_id = %s", [chained[0].pk])
+    assert chain.verify_subjects().entries == 5 and chain.verify_subjects().intact
 
 
 def test_chaining_gives_one_gap_free_order_in_id_order(chained):
@@ -136,8 +189,10 @@ def test_inserted_forged_row_is_named(chained):
     raw("UPDATE audit_accessevent SET chain_seq = -chain_seq WHERE chain_seq < 0")
     raw(
         "INSERT INTO audit_accessevent (at, actor_username, actor_agency, action, object_type, object_id, "
-        "object_repr, query, path, method, via, user_agent, reason, purpose, recipients, detail, chain_seq, chain_hash) "
-        "VALUES (%s, 'intruder', '', 'view', 'safeguarding.case', '1', '', '', '', '', 'web', '', '', '', '[]', '{}', 3, %s)",
+        "object_repr, query, path, method, via, user_agent, reason, purpose, recipients, detail, subjects_digest, "
+        "chain_seq, chain_hash) "
+        "VALUES (%s, 'intruder', '', 'view', 'safeguarding.case', '1', '', '', '', '', 'web', '', '', '', '[]', '{}', '', "
+        "3, %s)",
         [timezone.now(), "ab" * 32],
     )
     forged = AccessEvent.objects.get(actor_username="intruder")
@@ -206,6 +261,17 @@ def test_verify_task_alerts_once_per_fault(chained):
     raw("UPDATE audit_accessevent SET reason = '' WHERE id = %s", [target.pk])
     tasks.verify_chain()
     assert Alert.objects.filter(kind=AlertKind.AUDIT_CHAIN).count() == 2
+
+
+def test_verify_task_alerts_when_the_subject_rows_were_changed(chained):
+    assert "subjects intact: 6 entries checked" in tasks.verify_chain()
+    target = event_at(4)
+    raw("DELETE FROM audit_accesseventsubject WHERE event_id = %s", [target.pk])
+    tasks.verify_chain()
+    tasks.verify_chain()
+    alert = Alert.objects.get(kind=AlertKind.AUDIT_CHAIN)
+    assert f"seq 4 (id {target.pk}): subjects altered" in alert.message
+    assert alert.detail == {"fault": "subjects altered", "chain_seq": 4, "event_id": target.pk}
 
 
 def test_chain_task_chains_pending(db):
