@@ -91,27 +91,29 @@ $$;
 """
 
 
+def part_guard(table: str, change: str = "analytics_refuse_completed_part_change") -> list[str]:
+    """The triggers that keep a completed run's rows in `table` as they are (also used by later
+    migrations for tables added since)."""
+    return [
+        f"DROP TRIGGER IF EXISTS analytics_completed_guard ON {table};",
+        f"CREATE TRIGGER analytics_completed_guard BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {change}();",
+        f"DROP TRIGGER IF EXISTS analytics_completed_guard_insert ON {table};",
+        f"CREATE TRIGGER analytics_completed_guard_insert AFTER INSERT ON {table} "
+        "REFERENCING NEW TABLE AS added "
+        "FOR EACH STATEMENT EXECUTE FUNCTION analytics_refuse_rows_added_to_completed_run();",
+    ]
+
+
 def _triggers() -> str:
     statements = [
         "DROP TRIGGER IF EXISTS analytics_completed_guard ON analytics_analysisrun;",
         "CREATE TRIGGER analytics_completed_guard BEFORE UPDATE OR DELETE ON analytics_analysisrun "
         "FOR EACH ROW EXECUTE FUNCTION analytics_refuse_completed_run_change();",
     ]
-    for table in (*RESULT_TABLES, "analytics_validationitem"):
-        change = (
-            "analytics_refuse_validation_item_change"
-            if table == "analytics_validationitem"
-            else "analytics_refuse_completed_part_change"
-        )
-        statements += [
-            f"DROP TRIGGER IF EXISTS analytics_completed_guard ON {table};",
-            f"CREATE TRIGGER analytics_completed_guard BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {change}();",
-            f"DROP TRIGGER IF EXISTS analytics_completed_guard_insert ON {table};",
-            f"CREATE TRIGGER analytics_completed_guard_insert AFTER INSERT ON {table} "
-            "REFERENCING NEW TABLE AS added "
-            "FOR EACH STATEMENT EXECUTE FUNCTION analytics_refuse_rows_added_to_completed_run();",
-        ]
+    for table in RESULT_TABLES:
+        statements += part_guard(table)
+    statements += part_guard("analytics_validationitem", "analytics_refuse_validation_item_change")
     return "\n".join(statements)
 
 

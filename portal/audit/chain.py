@@ -111,8 +111,8 @@ def link(previous_hash: str, digest: bytes) -> str:
 
 
 def subjects_digest(keys) -> str:
-    """SHA-256 (hex) of an event's subject rows: "type:id" lines in code-point order, as
-    `_subjects_digest_sql` computes it from the stored rows."""
+    """SHA-256 (hex) of an event's subject rows: one "type<US>id" line each (US: the unit
+    separator, chr 31), in code-point order, as `_subjects_sql` computes it from the stored rows."""
     lines = sorted(f"{kind}\x1f{key}" for kind, key in keys)
     return hashlib.sha256("\n".join(lines).encode()).hexdigest() if lines else NO_SUBJECTS
 
@@ -410,11 +410,12 @@ def _verify_range(vendor: str, start_seq: int, start_hash: str, lo: int, hi: int
     return int(entries), first_fault
 
 
-def _verify_range_in_thread(vendor: str, start_seq: int, start_hash: str, lo: int, hi: int) -> tuple[int, str | None]:
+def _on_own_connection(function, *args):
+    """`function(*args)` in a worker thread, closing the thread's own connection after."""
     try:
-        return _verify_range(vendor, start_seq, start_hash, lo, hi)
+        return function(*args)
     finally:
-        default_connection.close()  # this thread's own connection
+        default_connection.close()
 
 
 def verify_chain(*, record_anchor: bool = True) -> Verification:
@@ -436,7 +437,9 @@ def verify_chain(*, record_anchor: bool = True) -> Verification:
     else:  # each range on its own connection: the hashing is what takes the time
         with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
             parts = list(
-                pool.map(lambda bounds: _verify_range_in_thread(vendor, start_seq, start_hash, *bounds), ranges)
+                pool.map(
+                    lambda bounds: _on_own_connection(_verify_range, vendor, start_seq, start_hash, *bounds), ranges
+                )
             )
     entries = sum(part[0] for part in parts)
     faults = [part[1] for part in parts if part[1]]
@@ -518,13 +521,6 @@ def _subjects_range(lo: int, hi: int) -> tuple[int, int | None]:
     return int(checked), bad
 
 
-def _subjects_range_in_thread(lo: int, hi: int) -> tuple[int, int | None]:
-    try:
-        return _subjects_range(lo, hi)
-    finally:
-        default_connection.close()
-
-
 def _subjects_in_python() -> tuple[int, int | None]:
     """SQLite (no ordered aggregates): the same check, event by event."""
     from .models import AccessEventSubject
@@ -559,7 +555,7 @@ def verify_subjects() -> SubjectsVerification:
                 parts = [_subjects_range(*ranges[0])]
             else:
                 with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
-                    parts = list(pool.map(lambda bounds: _subjects_range_in_thread(*bounds), ranges))
+                    parts = list(pool.map(lambda bounds: _on_own_connection(_subjects_range, *bounds), ranges))
             checked = sum(part[0] for part in parts)
             bad = min((part[1] for part in parts if part[1] is not None), default=None)
     seq = AccessEvent.objects.filter(pk=bad).values_list("chain_seq", flat=True).first() if bad is not None else None

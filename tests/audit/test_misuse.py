@@ -548,6 +548,10 @@ def test_the_demo_seed_trips_every_rule_once_and_is_idempotent(client, db):
     assert by_rule[R.VOLUME_SPIKE] == ["officer.birmingham"]
     assert sorted(by_rule[R.PERSONAL_CONNECTION]) == ["analyst", "supervisor"]
     events = AccessEvent.objects.count()
+    from portal.audit.chain import verify_subjects
+
+    shown = verify_subjects()  # the seeded history carries the digest of what each entry showed
+    assert shown.intact and shown.entries == events
     again = audit_demo_seed()
     assert again[0] == 0 and again[2] == [] and AccessEvent.objects.count() == events
     assert User.objects.exclude(date_of_birth=None).count() == User.objects.count()
